@@ -1,0 +1,385 @@
+//! The pipeline: read and parse every file once, in parallel, run every rule of its kind in
+//! one pass, then apply levels and suppressions and sort.
+
+pub mod rust_pass;
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::diagnostic::{Finding, Level, Position};
+use crate::facts::RustFacts;
+use crate::rule::{CodeScope, Reporter, Rule};
+use crate::rules::meta::{parse_error, unknown_rule, unused_suppression};
+use crate::source::manifest::Manifest;
+use crate::source::rust::{CodeRole, RustFile};
+use crate::source::{FileKind, LoadError, SourceFile, location_without_text};
+use crate::suppress::inline::{self, InlineSuppression, MalformedSuppression};
+use crate::workspace::{Workspace, WorkspaceFile};
+use crate::{registry, source};
+
+/// The result of a run.
+pub struct Report {
+    /// Sorted by path, line, column, rule.
+    pub findings: Vec<Finding>,
+    /// The texts of the files findings point into, for rendering snippets.
+    pub sources: HashMap<Arc<PathBuf>, Arc<SourceFile>>,
+    pub files_checked: usize,
+    pub suppressed: usize,
+}
+
+impl Report {
+    pub fn count(&self, level: Level) -> usize {
+        self.findings.iter().filter(|f| f.level == level).count()
+    }
+}
+
+/// What one file gave.
+#[derive(Default)]
+struct FileOutcome {
+    source: Option<Arc<SourceFile>>,
+    findings: Vec<Finding>,
+    suppressions: Vec<InlineSuppression>,
+    malformed: Vec<MalformedSuppression>,
+    /// Files this one declares as `#[cfg(test)]` modules.
+    test_modules: Vec<PathBuf>,
+}
+
+/// Checks every file of the workspace with the configured rules.
+pub fn check(workspace: &Workspace, config: &Config, rules: &[Box<dyn Rule>]) -> Report {
+    let outcomes: Vec<FileOutcome> = workspace
+        .files
+        .par_iter()
+        .map(|file| check_file(workspace, config, rules, file))
+        .collect();
+    let today = jiff::Zoned::now().date();
+    finish(outcomes, config, today)
+}
+
+fn check_file(
+    workspace: &Workspace,
+    config: &Config,
+    rules: &[Box<dyn Rule>],
+    file: &WorkspaceFile,
+) -> FileOutcome {
+    match SourceFile::load(&file.absolute, file.path.clone(), file.kind) {
+        Ok(source) => check_source(
+            Arc::new(source),
+            workspace.code_role(&file.path),
+            config,
+            rules,
+        ),
+        Err(error) => unreadable(file, &error),
+    }
+}
+
+/// Checks one file given as text, as the editor and the documentation tests do: levels and
+/// inline suppressions apply; nothing outside the file is read.
+pub fn check_text(
+    source: SourceFile,
+    role: CodeRole,
+    config: &Config,
+    rules: &[Box<dyn Rule>],
+) -> Vec<Finding> {
+    let outcome = check_source(Arc::new(source), role, config, rules);
+    finish(vec![outcome], config, jiff::Zoned::now().date()).findings
+}
+
+fn check_source(
+    source: Arc<SourceFile>,
+    role: CodeRole,
+    config: &Config,
+    rules: &[Box<dyn Rule>],
+) -> FileOutcome {
+    let enabled: Vec<&dyn Rule> = rules
+        .iter()
+        .map(|rule| rule.as_ref())
+        .filter(|rule| config.level(rule.meta().id, &source.path) != Level::Allow)
+        .collect();
+    let mut out = Reporter::new(&source);
+    let mut test_modules = Vec::new();
+    match source.kind {
+        FileKind::Rust => {
+            match RustFile::parse(&source, role) {
+                Ok(rust) => {
+                    let facts = RustFacts::extract(&rust);
+                    rust_pass::check(&rust, &facts, &enabled, &mut out);
+                    test_modules = rust.test_module_files();
+                }
+                Err(error) => {
+                    out.report(
+                        &parse_error::META,
+                        error.span,
+                        format!("Rust syntax error: {}", error.message),
+                    )
+                    .label("the file does not parse here")
+                    .help("fix the syntax; until then no rule checks this file");
+                }
+            }
+            // Spans of this thread's parses are no longer needed; free their source copies.
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
+        FileKind::CargoManifest => match Manifest::parse(&source.text) {
+            Ok(manifest) => {
+                for rule in &enabled {
+                    rule.check_manifest(&manifest, &mut out);
+                }
+            }
+            Err(error) => {
+                out.report(
+                    &parse_error::META,
+                    error.span,
+                    format!("Cargo.toml does not parse: {}", error.message.trim()),
+                )
+                .label("invalid TOML")
+                .help("fix the syntax; until then no rule checks this manifest");
+            }
+        },
+        FileKind::CargoLock
+        | FileKind::Dockerfile
+        | FileKind::Yaml
+        | FileKind::Env
+        | FileKind::Procfile => {}
+    }
+    let (suppressions, malformed) = inline::scan(&source);
+    FileOutcome {
+        findings: out.into_findings(),
+        source: Some(source.clone()),
+        suppressions,
+        malformed,
+        test_modules,
+    }
+}
+
+fn unreadable(file: &WorkspaceFile, error: &LoadError) -> FileOutcome {
+    let (position, detail) = match error {
+        LoadError::NotUtf8 { prefix, .. } => {
+            let lines = source::line_index::LineIndex::new(prefix);
+            (lines.position(prefix.len(), prefix), "save it as UTF-8")
+        }
+        LoadError::TooLarge { .. } => (
+            Position { line: 1, column: 1 },
+            "exclude it with .gitignore if it is generated",
+        ),
+        LoadError::Binary => (
+            Position { line: 1, column: 1 },
+            "exclude it with .gitignore, or rename it if it is not a config file",
+        ),
+        LoadError::Io(_) => (
+            Position { line: 1, column: 1 },
+            "make it readable, or exclude it with .gitignore",
+        ),
+    };
+    let finding = Finding {
+        rule: parse_error::META.id,
+        level: parse_error::META.default_level,
+        message: error.message(),
+        location: location_without_text(file.path.clone(), position),
+        label: None,
+        labels: Vec::new(),
+        help: Some(detail.to_string()),
+        note: None,
+    };
+    FileOutcome {
+        findings: vec![finding],
+        ..FileOutcome::default()
+    }
+}
+
+/// Levels, suppressions, the meta rules, and sorting.
+fn finish(outcomes: Vec<FileOutcome>, config: &Config, today: jiff::civil::Date) -> Report {
+    let files_checked = outcomes.len();
+    let test_modules: HashSet<PathBuf> = outcomes
+        .iter()
+        .flat_map(|o| o.test_modules.iter().cloned())
+        .collect();
+    let mut findings = Vec::new();
+    let mut sources = HashMap::new();
+    let mut suppressed = 0;
+    let mut ignore_used = vec![false; config.ignores.len()];
+    for outcome in outcomes {
+        let Some(source) = outcome.source else {
+            findings.extend(leveled(outcome.findings, config));
+            continue;
+        };
+        let path = source.path.clone();
+        let in_test_module = test_modules.contains(path.as_path());
+        let mut used: Vec<Vec<bool>> = outcome
+            .suppressions
+            .iter()
+            .map(|s| vec![false; s.rules.len()])
+            .collect();
+        let mut kept = Vec::new();
+        for finding in leveled(outcome.findings, config) {
+            let production_only = registry::find(finding.rule)
+                .is_some_and(|meta| meta.scope == CodeScope::Production);
+            if in_test_module && production_only {
+                continue;
+            }
+            let mut is_suppressed = false;
+            for (suppression, used) in outcome.suppressions.iter().zip(&mut used) {
+                if suppression
+                    .line
+                    .is_some_and(|line| line != finding.location.start.line)
+                {
+                    continue;
+                }
+                for ((id, _), used) in suppression.rules.iter().zip(used.iter_mut()) {
+                    if id == finding.rule {
+                        *used = true;
+                        is_suppressed = true;
+                    }
+                }
+            }
+            if !is_suppressed {
+                for (index, entry) in config.ignores.iter().enumerate() {
+                    if entry.covers(finding.rule, &path) && !entry.expired(today) {
+                        ignore_used[index] = true;
+                        is_suppressed = true;
+                    }
+                }
+            }
+            if is_suppressed {
+                suppressed += 1;
+            } else {
+                kept.push(finding);
+            }
+        }
+        let mut reporter = Reporter::new(&source);
+        report_suppression_problems(
+            &outcome.suppressions,
+            &used,
+            &outcome.malformed,
+            config,
+            &mut reporter,
+        );
+        kept.extend(leveled(reporter.into_findings(), config));
+        if !kept.is_empty() {
+            sources.insert(path, source);
+        }
+        findings.extend(kept);
+    }
+    findings.extend(report_ignore_entries(
+        config,
+        &ignore_used,
+        today,
+        &mut sources,
+    ));
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Report {
+        findings,
+        sources,
+        files_checked,
+        suppressed,
+    }
+}
+
+/// Sets each finding's configured level and drops the ones at `allow`.
+fn leveled(findings: Vec<Finding>, config: &Config) -> impl Iterator<Item = Finding> + '_ {
+    findings.into_iter().filter_map(|mut finding| {
+        finding.level = config.level(finding.rule, &finding.location.path);
+        (finding.level != Level::Allow).then_some(finding)
+    })
+}
+
+fn report_suppression_problems(
+    suppressions: &[InlineSuppression],
+    used: &[Vec<bool>],
+    malformed: &[MalformedSuppression],
+    config: &Config,
+    out: &mut Reporter<'_>,
+) {
+    let path = out.file().path.clone();
+    for (suppression, used) in suppressions.iter().zip(used) {
+        for ((id, span), used) in suppression.rules.iter().zip(used) {
+            match registry::find(id) {
+                None => {
+                    let finding = out
+                        .report(
+                            &unknown_rule::META,
+                            *span,
+                            format!("unknown rule `{id}` in a suppression"),
+                        )
+                        .label("no rule has this id");
+                    match closest_rule(id) {
+                        Some(close) => finding.help(format!(
+                            "did you mean `{close}`? `cargo fitness rules` lists every rule"
+                        )),
+                        None => finding.help("`cargo fitness rules` lists every rule"),
+                    };
+                }
+                Some(meta) if !used && config.level(meta.id, &path) != Level::Allow => {
+                    let scope = if suppression.line.is_some() {
+                        "this line"
+                    } else {
+                        "this file"
+                    };
+                    out.report(&unused_suppression::META, *span, format!("`{id}` is suppressed here but has no finding on {scope}"))
+                        .label("suppresses nothing")
+                        .help("remove it from the suppression; stale suppressions hide the next real finding");
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    for problem in malformed {
+        out.report(
+            &unused_suppression::META,
+            problem.span,
+            format!("malformed suppression: {}", problem.problem),
+        )
+        .label("suppresses nothing")
+        .help("write `fitness: ignore[rule-id] reason`");
+    }
+}
+
+/// `[[ignore]]` entries that matched nothing, or that have expired.
+fn report_ignore_entries(
+    config: &Config,
+    used: &[bool],
+    today: jiff::civil::Date,
+    sources: &mut HashMap<Arc<PathBuf>, Arc<SourceFile>>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (entry, used) in config.ignores.iter().zip(used) {
+        let file = &config.files[entry.file];
+        let mut out = Reporter::new(file);
+        if entry.expired(today) {
+            let expires = entry.expires.map(|d| d.to_string()).unwrap_or_default();
+            out.report(
+                &unused_suppression::META,
+                entry.span,
+                format!("this `[[ignore]]` entry expired on {expires} and no longer suppresses"),
+            )
+            .label("expired")
+            .note(format!("reason given: {}", entry.reason))
+            .help("fix the findings it covered, or extend `expires` if the reason still holds");
+        } else if !used {
+            out.report(
+                &unused_suppression::META,
+                entry.span,
+                "this `[[ignore]]` entry suppresses nothing",
+            )
+            .label("matches no finding")
+            .help("remove the entry, or correct its `rules` and `paths`");
+        }
+        let found: Vec<Finding> = leveled(out.into_findings(), config).collect();
+        if !found.is_empty() {
+            sources.insert(file.path.clone(), file.clone());
+        }
+        findings.extend(found);
+    }
+    findings
+}
+
+fn closest_rule(id: &str) -> Option<&'static str> {
+    registry::all()
+        .iter()
+        .map(|meta| (strsim::levenshtein(id, meta.id), meta.id))
+        .filter(|(distance, _)| *distance <= 3)
+        .min()
+        .map(|(_, id)| id)
+}

@@ -1,0 +1,23 @@
+//! What more than one rule needs to know about a file, extracted once, with spans.
+//! Framework and library knowledge lives here, not in the rules.
+
+pub mod backing_services;
+pub mod env;
+pub mod logging;
+pub mod tls;
+
+use crate::source::rust::RustFile;
+
+/// The facts of one Rust file.
+#[derive(Debug, Default)]
+pub struct RustFacts {
+    pub env: env::EnvFacts,
+}
+
+impl RustFacts {
+    pub fn extract(file: &RustFile<'_>) -> RustFacts {
+        RustFacts {
+            env: env::EnvFacts::extract(file),
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! What a rule is: its metadata, and the hooks the engine calls with parsed files.
+
+use serde::Serialize;
+
+use crate::diagnostic::{Finding, Level, Span};
+use crate::engine::rust_pass::RustContext;
+use crate::source::SourceFile;
+use crate::source::manifest::Manifest;
+
+/// The factor or pattern a rule protects; also the folder it lives in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Config,
+    Dependencies,
+    BuildReleaseRun,
+    Processes,
+    PortBinding,
+    Concurrency,
+    Disposability,
+    DevProdParity,
+    Logs,
+    AdminProcesses,
+    BackingServices,
+    Resilience,
+    Security,
+    Contracts,
+    Architecture,
+    Meta,
+}
+
+impl Category {
+    pub const ALL: [Category; 16] = [
+        Category::Config,
+        Category::Dependencies,
+        Category::BuildReleaseRun,
+        Category::Processes,
+        Category::PortBinding,
+        Category::Concurrency,
+        Category::Disposability,
+        Category::DevProdParity,
+        Category::Logs,
+        Category::AdminProcesses,
+        Category::BackingServices,
+        Category::Resilience,
+        Category::Security,
+        Category::Contracts,
+        Category::Architecture,
+        Category::Meta,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Config => "config",
+            Category::Dependencies => "dependencies",
+            Category::BuildReleaseRun => "build-release-run",
+            Category::Processes => "processes",
+            Category::PortBinding => "port-binding",
+            Category::Concurrency => "concurrency",
+            Category::Disposability => "disposability",
+            Category::DevProdParity => "dev-prod-parity",
+            Category::Logs => "logs",
+            Category::AdminProcesses => "admin-processes",
+            Category::BackingServices => "backing-services",
+            Category::Resilience => "resilience",
+            Category::Security => "security",
+            Category::Contracts => "contracts",
+            Category::Architecture => "architecture",
+            Category::Meta => "meta",
+        }
+    }
+
+    /// The principle behind the category, as findings cite it.
+    pub fn principle(self) -> &'static str {
+        match self {
+            Category::Config => "twelve-factor III: store config in the environment",
+            Category::Dependencies => {
+                "twelve-factor II: explicitly declare and isolate dependencies"
+            }
+            Category::BuildReleaseRun => "twelve-factor V: strictly separate build and run stages",
+            Category::Processes => "twelve-factor VI: execute the app as stateless processes",
+            Category::PortBinding => "twelve-factor VII: export services via port binding",
+            Category::Concurrency => "twelve-factor VIII: scale out via the process model",
+            Category::Disposability => "twelve-factor IX: fast startup and graceful shutdown",
+            Category::DevProdParity => "twelve-factor X: keep development and production alike",
+            Category::Logs => "twelve-factor XI: treat logs as event streams",
+            Category::AdminProcesses => "twelve-factor XII: run admin tasks as one-off processes",
+            Category::BackingServices => {
+                "twelve-factor IV: treat backing services as attached resources"
+            }
+            Category::Resilience => "microservices: every remote call has a timeout",
+            Category::Security => "microservices: token-based security and hardened containers",
+            Category::Contracts => "microservices: contract-driven tests",
+            Category::Architecture => "the architecture the team declared",
+            Category::Meta => "the linter's own health",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// Which code a Rust rule looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeScope {
+    /// Code that ships: not tests, benches, examples or build scripts.
+    Production,
+    /// Every Rust file and item.
+    All,
+}
+
+/// The static description of a rule. Everything users see about a rule comes from here.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub category: Category,
+    pub default_level: Level,
+    pub summary: &'static str,
+    /// The rule's Markdown documentation, `rules/<category>/<id>.md`.
+    pub docs: &'static str,
+    pub scope: CodeScope,
+}
+
+/// Collects the findings of one file.
+pub struct Reporter<'f> {
+    file: &'f SourceFile,
+    findings: Vec<Finding>,
+}
+
+impl<'f> Reporter<'f> {
+    pub fn new(file: &'f SourceFile) -> Self {
+        Reporter {
+            file,
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn file(&self) -> &'f SourceFile {
+        self.file
+    }
+
+    /// Adds a finding; the returned reference adds its label, help and note.
+    pub fn report(
+        &mut self,
+        meta: &'static RuleMeta,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        self.findings.push(Finding {
+            rule: meta.id,
+            level: meta.default_level,
+            message: message.into(),
+            location: self.file.location(span),
+            label: None,
+            labels: Vec::new(),
+            help: None,
+            note: None,
+        });
+        self.findings.last_mut().expect("just pushed")
+    }
+
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
+}
+
+impl Finding {
+    pub fn label(&mut self, label: impl Into<String>) -> &mut Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn note(&mut self, note: impl Into<String>) -> &mut Self {
+        self.note = Some(note.into());
+        self
+    }
+}
+
+/// A rule. Each hook sees one parsed file; rules never read levels or suppressions.
+pub trait Rule: Send + Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// Takes the rule's options from its config table. Rules without options refuse any.
+    fn configure(&mut self, options: &toml::Table) -> Result<(), String> {
+        match options.keys().next() {
+            None => Ok(()),
+            Some(key) => Err(format!("rule `{}` has no option `{key}`", self.meta().id)),
+        }
+    }
+
+    /// Called for every expression of the Rust code in the rule's scope, macro arguments included.
+    fn check_expr(&self, _expr: &syn::Expr, _cx: &RustContext<'_, '_>, _out: &mut Reporter<'_>) {}
+
+    /// Called for every item of the Rust code in the rule's scope.
+    fn check_item(&self, _item: &syn::Item, _cx: &RustContext<'_, '_>, _out: &mut Reporter<'_>) {}
+
+    /// Called once per Cargo.toml.
+    fn check_manifest(&self, _manifest: &Manifest<'_>, _out: &mut Reporter<'_>) {}
+}
+
+/// Reads a boolean option, naming the rule in the error.
+pub fn bool_option(options: &toml::Table, rule: &str, key: &str) -> Result<Option<bool>, String> {
+    match options.get(key) {
+        None => Ok(None),
+        Some(toml::Value::Boolean(value)) => Ok(Some(*value)),
+        Some(other) => Err(format!(
+            "option `{key}` of rule `{rule}` takes true or false, not {}",
+            other.type_str()
+        )),
+    }
+}
+
+/// Refuses option keys the rule does not know.
+pub fn reject_unknown_options(
+    options: &toml::Table,
+    rule: &str,
+    known: &[&str],
+) -> Result<(), String> {
+    match options.keys().find(|key| !known.contains(&key.as_str())) {
+        None => Ok(()),
+        Some(key) => Err(format!(
+            "rule `{rule}` has no option `{key}` (it has: {})",
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}

@@ -1,0 +1,556 @@
+//! Rust source: a syn tree with byte spans, the file's `use` map, parsed macro arguments and
+//! the context helpers every rule needs (test code, build scripts, doc comments).
+
+use std::collections::HashMap;
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Attribute, Expr, Macro, Meta};
+
+use crate::diagnostic::Span;
+use crate::source::SourceFile;
+
+/// What a file is for, judged from where it sits in its package.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeRole {
+    /// `src/` of a library or binary: the code that ships.
+    Production,
+    Test,
+    Bench,
+    Example,
+    BuildScript,
+}
+
+impl CodeRole {
+    /// The role of a file from its path relative to its package root.
+    pub fn of_package_path(path_in_package: &std::path::Path) -> CodeRole {
+        let mut components = path_in_package.components().map(|c| c.as_os_str());
+        match components.next().and_then(|c| c.to_str()) {
+            Some("tests") => CodeRole::Test,
+            Some("benches") => CodeRole::Bench,
+            Some("examples") => CodeRole::Example,
+            Some("build.rs") if components.next().is_none() => CodeRole::BuildScript,
+            _ => CodeRole::Production,
+        }
+    }
+}
+
+pub struct RustFile<'s> {
+    pub source: &'s SourceFile,
+    pub syntax: syn::File,
+    pub role: CodeRole,
+    /// Offset of the parsed text in the file: a byte-order mark and a shebang line are cut off.
+    base: usize,
+    imports: HashMap<String, String>,
+    macro_args: HashMap<usize, MacroArgs>,
+}
+
+/// The arguments of a macro call, parsed where the tool can see them.
+pub struct MacroArgs {
+    /// `Exprs` when the arguments parse as comma-separated expressions (`format!`, `info!`…);
+    /// otherwise the string literals found in the tokens, each as an `Expr::Lit`.
+    pub exprs: Vec<Expr>,
+    pub parsed: bool,
+}
+
+pub struct RustParseError {
+    pub span: Span,
+    pub message: String,
+}
+
+impl<'s> RustFile<'s> {
+    pub fn parse(source: &'s SourceFile, role: CodeRole) -> Result<RustFile<'s>, RustParseError> {
+        let text = source.text.as_str();
+        let mut base = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        if text[base..].starts_with("#!") && !text[base + 2..].trim_start().starts_with('[') {
+            base += text[base..].find('\n').unwrap_or(text.len() - base);
+        }
+        let syntax = syn::parse_str::<syn::File>(&text[base..]).map_err(|error| {
+            let range = error.span().byte_range();
+            RustParseError {
+                span: Span::new(base + range.start, base + range.end),
+                message: error.to_string(),
+            }
+        })?;
+        let imports = collect_imports(&syntax);
+        let mut expander = MacroExpander::default();
+        expander.visit_file(&syntax);
+        Ok(RustFile {
+            source,
+            syntax,
+            role,
+            base,
+            imports,
+            macro_args: expander.args,
+        })
+    }
+
+    pub fn text(&self) -> &'s str {
+        &self.source.text
+    }
+
+    /// The byte span of any syntax node.
+    pub fn span(&self, node: &impl Spanned) -> Span {
+        self.span_of(node.span())
+    }
+
+    pub fn span_of(&self, span: proc_macro2::Span) -> Span {
+        let range = span.byte_range();
+        Span::new(self.base + range.start, self.base + range.end)
+    }
+
+    /// The parsed arguments of a macro call, if the tool could read them.
+    pub fn macro_args(&self, mac: &Macro) -> Option<&MacroArgs> {
+        self.macro_args.get(&macro_key(mac))
+    }
+
+    /// A path with its first segment resolved through the file's `use` items:
+    /// after `use std::env;`, `env::var` becomes `std::env::var`.
+    pub fn resolve(&self, path: &syn::Path) -> String {
+        let mut segments = path.segments.iter().map(|s| s.ident.to_string());
+        let Some(first) = segments.next() else {
+            return String::new();
+        };
+        let head = if path.leading_colon.is_some() {
+            first
+        } else {
+            self.imports.get(&first).cloned().unwrap_or(first)
+        };
+        segments.fold(head, |mut joined, segment| {
+            joined.push_str("::");
+            joined.push_str(&segment);
+            joined
+        })
+    }
+
+    /// The resolved path of the function a call expression calls, if it calls a path.
+    pub fn called_path(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(path) => Some(self.resolve(&path.path)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+impl RustFile<'_> {
+    /// Files of out-of-line modules declared as test code here (`#[cfg(test)] mod tests;`),
+    /// as paths relative to the workspace root. Both `name.rs` and `name/mod.rs` are given.
+    pub fn test_module_files(&self) -> Vec<std::path::PathBuf> {
+        let path = self.source.path.as_path();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let dir = path.parent().unwrap_or(std::path::Path::new(""));
+        let module_dir =
+            if matches!(stem, "lib" | "main" | "mod") || self.role == CodeRole::BuildScript {
+                dir.to_path_buf()
+            } else {
+                dir.join(stem)
+            };
+        let mut files = Vec::new();
+        collect_test_modules(&self.syntax.items, &module_dir, false, &mut files);
+        files
+    }
+}
+
+fn collect_test_modules(
+    items: &[syn::Item],
+    dir: &std::path::Path,
+    in_test: bool,
+    files: &mut Vec<std::path::PathBuf>,
+) {
+    for item in items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        let test = in_test || is_test_code(&module.attrs);
+        let explicit_path = module.attrs.iter().find_map(|attr| match &attr.meta {
+            Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(path),
+                    ..
+                }) => Some(path.value()),
+                _ => None,
+            },
+            _ => None,
+        });
+        let name = module.ident.to_string();
+        match &module.content {
+            Some((_, inner)) => collect_test_modules(inner, &dir.join(&name), test, files),
+            None if test => match explicit_path {
+                Some(path) => files.push(dir.join(path)),
+                None => {
+                    files.push(dir.join(format!("{name}.rs")));
+                    files.push(dir.join(&name).join("mod.rs"));
+                }
+            },
+            None => {}
+        }
+    }
+}
+
+/// Test code by attribute: `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[cfg(test)]`…
+pub fn is_test_code(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        let path = attr.path();
+        let last = path.segments.last().map(|s| s.ident.to_string());
+        match last.as_deref() {
+            Some("test" | "bench" | "rstest" | "test_case" | "quickcheck" | "proptest") => true,
+            Some("cfg") if path.segments.len() == 1 => match &attr.meta {
+                Meta::List(list) => cfg_requires_test(list.tokens.clone()),
+                _ => false,
+            },
+            _ => false,
+        }
+    })
+}
+
+/// `test`, `all(test, …)` and nested `all`s require the test harness; `any` and `not` do not.
+fn cfg_requires_test(tokens: TokenStream) -> bool {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    match trees.as_slice() {
+        [TokenTree::Ident(ident)] => ident == "test",
+        [TokenTree::Ident(ident), TokenTree::Group(group)] if ident == "all" => group
+            .stream()
+            .into_iter()
+            .collect::<Vec<_>>()
+            .split(|tree| matches!(tree, TokenTree::Punct(p) if p.as_char() == ','))
+            .any(|predicate| cfg_requires_test(predicate.iter().cloned().collect())),
+        _ => false,
+    }
+}
+
+/// The value of a plain string literal expression (`"…"`, `r"…"`).
+pub fn string_literal(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        }) => Some(lit.value()),
+        Expr::Group(group) => string_literal(&group.expr),
+        Expr::Paren(paren) => string_literal(&paren.expr),
+        _ => None,
+    }
+}
+
+pub fn bool_literal(expr: &Expr) -> Option<bool> {
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Bool(lit),
+            ..
+        }) => Some(lit.value),
+        Expr::Group(group) => bool_literal(&group.expr),
+        Expr::Paren(paren) => bool_literal(&paren.expr),
+        _ => None,
+    }
+}
+
+/// The receivers of a method chain, innermost last: for `a.b().c()` starting at `.c()`, yields
+/// `.c()`, `.b()`, then `a`.
+pub fn method_chain(expr: &Expr) -> impl Iterator<Item = &Expr> {
+    std::iter::successors(Some(expr), |expr| match expr {
+        Expr::MethodCall(call) => Some(&*call.receiver),
+        Expr::Try(try_expr) => Some(&*try_expr.expr),
+        Expr::Await(await_expr) => Some(&*await_expr.base),
+        Expr::Paren(paren) => Some(&*paren.expr),
+        Expr::Group(group) => Some(&*group.expr),
+        _ => None,
+    })
+}
+
+fn macro_key(mac: &Macro) -> usize {
+    mac.bang_token.span.byte_range().start
+}
+
+fn macro_name(mac: &Macro) -> String {
+    mac.path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+/// Parses the arguments of every macro call once, so the rule pass can walk into them.
+#[derive(Default)]
+struct MacroExpander {
+    args: HashMap<usize, MacroArgs>,
+}
+
+impl MacroExpander {
+    fn expand(&mut self, mac: &Macro) {
+        if macro_name(mac) == "macro_rules" {
+            return;
+        }
+        let parser = Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+        let args = match syn::parse::Parser::parse2(parser, mac.tokens.clone()) {
+            Ok(exprs) => MacroArgs {
+                exprs: exprs.into_iter().collect(),
+                parsed: true,
+            },
+            Err(_) => {
+                let mut exprs = Vec::new();
+                collect_string_literals(mac.tokens.clone(), &mut exprs);
+                MacroArgs {
+                    exprs,
+                    parsed: false,
+                }
+            }
+        };
+        for expr in &args.exprs {
+            self.visit_expr(expr);
+        }
+        self.args.insert(macro_key(mac), args);
+    }
+}
+
+impl<'ast> Visit<'ast> for MacroExpander {
+    fn visit_macro(&mut self, mac: &'ast Macro) {
+        self.expand(mac);
+    }
+
+    fn visit_attribute(&mut self, _: &'ast Attribute) {}
+}
+
+fn collect_string_literals(tokens: TokenStream, out: &mut Vec<Expr>) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Group(group) => collect_string_literals(group.stream(), out),
+            TokenTree::Literal(literal) => {
+                let tokens = TokenStream::from(TokenTree::Literal(literal));
+                if let Ok(lit) = syn::parse2::<syn::LitStr>(tokens) {
+                    out.push(Expr::Lit(syn::ExprLit {
+                        attrs: Vec::new(),
+                        lit: syn::Lit::Str(lit),
+                    }));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Maps each name a `use` item brings into scope to the full path it stands for.
+/// One map per file: a name imported differently in two modules of one file keeps the last.
+fn collect_imports(file: &syn::File) -> HashMap<String, String> {
+    struct Collector(HashMap<String, String>);
+    impl<'ast> Visit<'ast> for Collector {
+        fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+            add_use_tree(&item.tree, String::new(), &mut self.0);
+        }
+        fn visit_item_extern_crate(&mut self, item: &'ast syn::ItemExternCrate) {
+            if let Some((_, alias)) = &item.rename {
+                self.0.insert(alias.to_string(), item.ident.to_string());
+            }
+        }
+    }
+    let mut collector = Collector(HashMap::new());
+    collector.visit_file(file);
+    collector.0
+}
+
+fn add_use_tree(tree: &syn::UseTree, prefix: String, imports: &mut HashMap<String, String>) {
+    let join = |name: &syn::Ident| {
+        if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}::{name}")
+        }
+    };
+    match tree {
+        syn::UseTree::Path(path) => add_use_tree(&path.tree, join(&path.ident), imports),
+        syn::UseTree::Name(name) if name.ident == "self" => {
+            if let Some(last) = prefix.rsplit("::").next() {
+                imports.insert(last.to_string(), prefix.clone());
+            }
+        }
+        syn::UseTree::Name(name) => {
+            imports.insert(name.ident.to_string(), join(&name.ident));
+        }
+        syn::UseTree::Rename(rename) => {
+            let full = if rename.ident == "self" {
+                prefix.clone()
+            } else {
+                join(&rename.ident)
+            };
+            imports.insert(rename.rename.to_string(), full);
+        }
+        syn::UseTree::Group(group) => {
+            for tree in &group.items {
+                add_use_tree(tree, prefix.clone(), imports);
+            }
+        }
+        syn::UseTree::Glob(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+
+    fn source(text: &str) -> SourceFile {
+        SourceFile::new(
+            Arc::new(PathBuf::from("src/lib.rs")),
+            PathBuf::from("/ws/src/lib.rs"),
+            crate::source::FileKind::Rust,
+            text.to_string(),
+        )
+    }
+
+    fn first_call_path(file: &RustFile) -> String {
+        struct Find<'f, 's>(&'f RustFile<'s>, Vec<String>);
+        impl<'ast> Visit<'ast> for Find<'_, '_> {
+            fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+                if let Expr::Path(path) = &*call.func {
+                    self.1.push(self.0.resolve(&path.path));
+                }
+                syn::visit::visit_expr_call(self, call);
+            }
+        }
+        let mut find = Find(file, Vec::new());
+        find.visit_file(&file.syntax);
+        find.1.remove(0)
+    }
+
+    #[test]
+    fn use_items_resolve_paths() {
+        for (text, expected) in [
+            ("use std::env; fn f() { env::var(\"A\"); }", "std::env::var"),
+            ("use std::env::var; fn f() { var(\"A\"); }", "std::env::var"),
+            (
+                "use std::env::{self, var_os}; fn f() { env::var(\"A\"); }",
+                "std::env::var",
+            ),
+            (
+                "use std::env::var as getenv; fn f() { getenv(\"A\"); }",
+                "std::env::var",
+            ),
+            ("fn f() { std::env::var(\"A\"); }", "std::env::var"),
+            (
+                "use std::{env as e}; fn f() { e::var(\"A\"); }",
+                "std::env::var",
+            ),
+        ] {
+            let source = source(text);
+            let file = RustFile::parse(&source, CodeRole::Production).ok().unwrap();
+            assert_eq!(first_call_path(&file), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn spans_survive_a_byte_order_mark_and_shebang() {
+        let text = "\u{feff}#!/usr/bin/env run\nfn main() { let x = \"hi\"; }\n";
+        let source = source(text);
+        let file = RustFile::parse(&source, CodeRole::Production).ok().unwrap();
+        let syn::Item::Fn(main) = &file.syntax.items[0] else {
+            panic!()
+        };
+        let span = file.span(&main.sig.ident);
+        assert_eq!(&text[span.start..span.end], "main");
+    }
+
+    #[test]
+    fn parse_errors_carry_their_position() {
+        let source = source("fn main() {\n    let = 1;\n}\n");
+        let Err(error) = RustFile::parse(&source, CodeRole::Production) else {
+            panic!()
+        };
+        assert_eq!(source.location(error.span).start.line, 2);
+    }
+
+    #[test]
+    fn macro_arguments_are_parsed_or_scanned_for_literals() {
+        let text = r#"fn f() { println!("{}", "a"); json!({"k": "b"}); }"#;
+        let source = source(text);
+        let file = RustFile::parse(&source, CodeRole::Production).ok().unwrap();
+        let mut parsed: Vec<(bool, Vec<String>)> = file
+            .macro_args
+            .values()
+            .map(|a| {
+                (
+                    a.parsed,
+                    a.exprs.iter().filter_map(string_literal).collect(),
+                )
+            })
+            .collect();
+        parsed.sort();
+        assert_eq!(
+            parsed,
+            [
+                (false, vec!["k".into(), "b".into()]),
+                (true, vec!["{}".into(), "a".into()])
+            ]
+        );
+    }
+
+    #[test]
+    fn test_attributes_are_recognised() {
+        let attrs = |text: &str| syn::parse_str::<syn::ItemFn>(text).unwrap().attrs;
+        assert!(is_test_code(&attrs("#[test] fn t() {}")));
+        assert!(is_test_code(&attrs("#[tokio::test] async fn t() {}")));
+        assert!(is_test_code(&attrs("#[cfg(test)] fn t() {}")));
+        assert!(is_test_code(&attrs("#[cfg(all(test, unix))] fn t() {}")));
+        assert!(!is_test_code(&attrs(
+            "#[cfg(any(test, feature = \"x\"))] fn t() {}"
+        )));
+        assert!(!is_test_code(&attrs("#[cfg(not(test))] fn t() {}")));
+        assert!(!is_test_code(&attrs("#[inline] fn t() {}")));
+    }
+
+    #[test]
+    fn out_of_line_test_modules_are_found() {
+        let text = "#[cfg(test)] mod tests; mod api { #[cfg(test)] mod checks; } mod real;";
+        let source = SourceFile::new(
+            Arc::new(PathBuf::from("svc/src/orders.rs")),
+            PathBuf::from("/ws/svc/src/orders.rs"),
+            crate::source::FileKind::Rust,
+            text.to_string(),
+        );
+        let file = RustFile::parse(&source, CodeRole::Production).ok().unwrap();
+        let files: Vec<String> = file
+            .test_module_files()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        assert_eq!(
+            files,
+            [
+                "svc/src/orders/tests.rs",
+                "svc/src/orders/tests/mod.rs",
+                "svc/src/orders/api/checks.rs",
+                "svc/src/orders/api/checks/mod.rs"
+            ]
+        );
+    }
+
+    #[test]
+    fn roles_follow_the_package_layout() {
+        assert_eq!(
+            CodeRole::of_package_path(Path::new("src/main.rs")),
+            CodeRole::Production
+        );
+        assert_eq!(
+            CodeRole::of_package_path(Path::new("tests/api.rs")),
+            CodeRole::Test
+        );
+        assert_eq!(
+            CodeRole::of_package_path(Path::new("examples/x.rs")),
+            CodeRole::Example
+        );
+        assert_eq!(
+            CodeRole::of_package_path(Path::new("benches/b.rs")),
+            CodeRole::Bench
+        );
+        assert_eq!(
+            CodeRole::of_package_path(Path::new("build.rs")),
+            CodeRole::BuildScript
+        );
+    }
+}

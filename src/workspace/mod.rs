@@ -1,0 +1,259 @@
+//! Finds the workspace root, asks cargo for its packages and walks its files.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::source::FileKind;
+use crate::source::rust::CodeRole;
+
+pub struct Workspace {
+    pub root: PathBuf,
+    /// Whether a Cargo.toml was found; a directory of deployment files is checked too.
+    pub is_cargo_workspace: bool,
+    pub packages: Vec<Package>,
+    pub files: Vec<WorkspaceFile>,
+    /// Problems that did not stop the run, for stderr.
+    pub warnings: Vec<String>,
+}
+
+pub struct Package {
+    pub name: String,
+    /// The package directory, relative to the root (empty for a root package).
+    pub dir: PathBuf,
+    pub targets: Vec<Target>,
+}
+
+pub struct Target {
+    pub name: String,
+    pub kinds: Vec<String>,
+    pub src_path: PathBuf,
+}
+
+pub struct WorkspaceFile {
+    pub absolute: PathBuf,
+    /// Relative to the root, as users see it.
+    pub path: Arc<PathBuf>,
+    pub kind: FileKind,
+}
+
+/// Where to look: a path given on the command line, or `--manifest-path`.
+pub fn find_root(
+    path: Option<&Path>,
+    manifest_path: Option<&Path>,
+) -> Result<(PathBuf, bool), String> {
+    if let Some(manifest) = manifest_path {
+        if !manifest.is_file() {
+            return Err(format!("manifest `{}` does not exist", manifest.display()));
+        }
+        let dir = manifest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        return Ok((absolute(dir)?, true));
+    }
+    let start = match path {
+        Some(path) if !path.exists() => return Err(format!("`{}` does not exist", path.display())),
+        Some(path) if path.is_file() => path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        Some(path) => path.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    let start = absolute(&start)?;
+    let nearest = start
+        .ancestors()
+        .find(|dir| dir.join("Cargo.toml").is_file());
+    match nearest {
+        // A workspace member: its workspace root is the nearest ancestor with `[workspace]`.
+        Some(dir) => {
+            let root = dir
+                .ancestors()
+                .find(|candidate| declares_workspace(&candidate.join("Cargo.toml")))
+                .unwrap_or(dir);
+            Ok((root.to_path_buf(), true))
+        }
+        None => Ok((start, false)),
+    }
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, String> {
+    std::fs::canonicalize(path)
+        .map_err(|error| format!("cannot open `{}`: {error}", path.display()))
+}
+
+fn declares_workspace(manifest: &Path) -> bool {
+    std::fs::read_to_string(manifest)
+        .is_ok_and(|text| text.lines().any(|line| line.trim() == "[workspace]"))
+}
+
+impl Workspace {
+    pub fn discover(root: PathBuf, is_cargo_workspace: bool) -> Workspace {
+        let mut warnings = Vec::new();
+        let (files, walk_warnings) = walk(&root);
+        warnings.extend(walk_warnings);
+        let packages = if is_cargo_workspace {
+            match cargo_packages(&root) {
+                Ok(packages) => packages,
+                Err(error) => {
+                    warnings.push(format!(
+                        "cargo metadata failed, packages are guessed from the file tree: {error}"
+                    ));
+                    packages_from_files(&files)
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        Workspace {
+            root,
+            is_cargo_workspace,
+            packages,
+            files,
+            warnings,
+        }
+    }
+
+    /// The package a file belongs to: the deepest package directory that holds it.
+    pub fn package_of(&self, path: &Path) -> Option<&Package> {
+        self.packages
+            .iter()
+            .filter(|package| path.starts_with(&package.dir))
+            .max_by_key(|package| package.dir.components().count())
+    }
+
+    /// What a Rust file is for: shipping code, tests, benches, examples or a build script.
+    pub fn code_role(&self, path: &Path) -> CodeRole {
+        match self.package_of(path) {
+            Some(package) => {
+                let in_package = path.strip_prefix(&package.dir).unwrap_or(path);
+                let is_build_script = package.targets.iter().any(|t| {
+                    t.kinds.iter().any(|k| k == "custom-build")
+                        && self.root.join(path) == t.src_path
+                });
+                if is_build_script {
+                    CodeRole::BuildScript
+                } else {
+                    CodeRole::of_package_path(in_package)
+                }
+            }
+            None => CodeRole::of_package_path(path),
+        }
+    }
+}
+
+fn cargo_packages(root: &Path) -> Result<Vec<Package>, String> {
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .manifest_path(root.join("Cargo.toml"))
+        .no_deps()
+        .other_options(vec!["--offline".to_string()])
+        .exec()
+        .map_err(|error| one_line(&error.to_string()))?;
+    Ok(metadata
+        .workspace_packages()
+        .into_iter()
+        .map(|package| {
+            let dir = package
+                .manifest_path
+                .parent()
+                .map(|p| p.as_std_path())
+                .unwrap_or(root);
+            Package {
+                name: package.name.to_string(),
+                dir: dir
+                    .strip_prefix(root)
+                    .unwrap_or(Path::new(""))
+                    .to_path_buf(),
+                targets: package
+                    .targets
+                    .iter()
+                    .map(|target| Target {
+                        name: target.name.clone(),
+                        kinds: target.kind.iter().map(|k| k.to_string()).collect(),
+                        src_path: target.src_path.clone().into_std_path_buf(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Without cargo: every directory with a Cargo.toml that has `[package]` is a package.
+fn packages_from_files(files: &[WorkspaceFile]) -> Vec<Package> {
+    files
+        .iter()
+        .filter(|file| file.kind == FileKind::CargoManifest)
+        .filter(|file| {
+            std::fs::read_to_string(&file.absolute).is_ok_and(|t| t.contains("[package]"))
+        })
+        .map(|file| Package {
+            name: file
+                .path
+                .parent()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            dir: file.path.parent().unwrap_or(Path::new("")).to_path_buf(),
+            targets: Vec::new(),
+        })
+        .collect()
+}
+
+/// Directories never worth reading.
+const SKIPPED_DIRECTORIES: &[&str] = &["target", ".git", "node_modules", ".hg", ".svn"];
+
+/// The files of the workspace that some rule reads, honouring .gitignore. Directories holding
+/// another Cargo workspace are left to that workspace.
+fn walk(root: &Path) -> (Vec<WorkspaceFile>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut warnings = Vec::new();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry({
+            let root = root.to_path_buf();
+            move |entry| {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                if !is_dir || entry.path() == root {
+                    return true;
+                }
+                let name = entry.file_name().to_string_lossy();
+                !SKIPPED_DIRECTORIES.contains(&name.as_ref())
+                    && !declares_workspace(&entry.path().join("Cargo.toml"))
+            }
+        })
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                warnings.push(format!("skipped: {}", one_line(&error.to_string())));
+                continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let Some(kind) = FileKind::of(entry.path()) else {
+            continue;
+        };
+        let relative = entry
+            .path()
+            .strip_prefix(root)
+            .unwrap_or(entry.path())
+            .to_path_buf();
+        files.push(WorkspaceFile {
+            absolute: entry.path().to_path_buf(),
+            path: Arc::new(relative),
+            kind,
+        });
+    }
+    (files, warnings)
+}
