@@ -65,13 +65,18 @@ impl IgnoreEntry {
 }
 
 impl Config {
+    /// Every rule at its default level, nothing else configured.
+    pub fn with_defaults() -> Config {
+        Config {
+            levels: registry::all().iter().map(|meta| (meta.id, meta.default_level)).collect(),
+            ..Config::default()
+        }
+    }
+
     /// Reads the workspace's configuration: `[workspace.metadata.fitness]` in the root
     /// Cargo.toml, then `fitness.toml` (or `explicit`) over it.
     pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, Box<ConfigError>> {
-        let mut config = Config::default();
-        for meta in registry::all() {
-            config.levels.insert(meta.id, meta.default_level);
-        }
+        let mut config = Config::with_defaults();
         let manifest = root.join("Cargo.toml");
         if let Some(file) = read(&manifest, root)? {
             if let Some(raw) = raw::from_cargo_metadata(&file)? {
