@@ -70,12 +70,11 @@ fn fail(message: impl std::fmt::Display) -> u8 {
 }
 
 fn check(args: &CheckArgs, level_flags: &[(Level, String)]) -> u8 {
-    let (root, is_cargo_workspace) =
-        match workspace::find_root(args.path.as_deref(), args.manifest_path.as_deref()) {
-            Ok(found) => found,
-            Err(message) => return fail(message),
-        };
-    let mut config = match Config::load(&root, args.config.as_deref()) {
+    let location = match workspace::locate(args.path.as_deref(), args.manifest_path.as_deref()) {
+        Ok(location) => location,
+        Err(message) => return fail(message),
+    };
+    let mut config = match Config::load(&location.root, args.config.as_deref()) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("{:?}", miette::Report::new(*error));
@@ -93,7 +92,11 @@ fn check(args: &CheckArgs, level_flags: &[(Level, String)]) -> u8 {
             return fail(message);
         }
     }
-    let workspace = Workspace::discover(root, is_cargo_workspace);
+    let filter = workspace::FileFilter {
+        scope: location.scope,
+        exclude: config.exclude(),
+    };
+    let workspace = Workspace::discover(location.root, location.is_cargo_workspace, &filter);
     if !args.quiet {
         for warning in &workspace.warnings {
             eprintln!("warning: {warning}");
@@ -188,11 +191,11 @@ fn explain(rule: &str) -> u8 {
 }
 
 fn init(path: Option<&std::path::Path>) -> u8 {
-    let (root, _) = match workspace::find_root(path, None) {
-        Ok(found) => found,
+    let location = match workspace::locate(path, None) {
+        Ok(location) => location,
         Err(message) => return fail(message),
     };
-    let target = config::config_path(&root);
+    let target = config::config_path(&location.root);
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

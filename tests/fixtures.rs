@@ -70,7 +70,15 @@ fn expected(case: &Path) -> support::Expected {
 pub fn run_case(case: &Path) -> Vec<cargo_fitness::diagnostic::Finding> {
     let config =
         Config::load(case, None).unwrap_or_else(|error| panic!("{}: {error:?}", case.display()));
-    let workspace = Workspace::discover(case.to_path_buf(), case.join("Cargo.toml").is_file());
+    let filter = cargo_fitness::workspace::FileFilter {
+        scope: None,
+        exclude: config.exclude(),
+    };
+    let workspace = Workspace::discover(
+        case.to_path_buf(),
+        case.join("Cargo.toml").is_file(),
+        &filter,
+    );
     let rules = registry::rules();
     let mut configured = Vec::new();
     for mut rule in rules {

@@ -10,7 +10,12 @@ fn run(format: &str) -> String {
         .arg(support::repo().join("fixtures/services/orders"))
         .output()
         .expect("the binary runs");
-    assert_eq!(output.status.code(), Some(1), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).expect("output is UTF-8")
 }
 

@@ -30,6 +30,8 @@ pub struct Config {
     deny_warnings: bool,
     pub options: HashMap<&'static str, toml::Table>,
     pub ignores: Vec<IgnoreEntry>,
+    /// Paths never read (globs relative to the root), from every config file.
+    exclude: Vec<String>,
     /// The config files read, for findings about their entries.
     pub files: Vec<Arc<SourceFile>>,
 }
@@ -68,7 +70,10 @@ impl Config {
     /// Every rule at its default level, nothing else configured.
     pub fn with_defaults() -> Config {
         Config {
-            levels: registry::all().iter().map(|meta| (meta.id, meta.default_level)).collect(),
+            levels: registry::all()
+                .iter()
+                .map(|meta| (meta.id, meta.default_level))
+                .collect(),
             ..Config::default()
         }
     }
@@ -108,6 +113,9 @@ impl Config {
         let error = |span: Span, message: String, label: &str| {
             Box::new(ConfigError::at(&file, span, message, label))
         };
+        globs(&raw.exclude).map_err(|(span, message)| error(span, message, "bad pattern"))?;
+        self.exclude
+            .extend(raw.exclude.iter().map(|pattern| pattern.get_ref().clone()));
         let mut by_rule: Vec<(&'static RuleMeta, bool, Level, Span)> = Vec::new();
         for (name, setting) in &raw.rules {
             let rules = registry::select(name.get_ref()).ok_or_else(|| {
@@ -233,6 +241,16 @@ impl Config {
         Ok(())
     }
 
+    /// The `exclude` globs of every config file, matched against paths relative to the root.
+    pub fn exclude(&self) -> GlobSet {
+        let patterns: Vec<toml::Spanned<String>> = self
+            .exclude
+            .iter()
+            .map(|p| toml::Spanned::new(0..0, p.clone()))
+            .collect();
+        globs(&patterns).unwrap_or_default()
+    }
+
     /// Applies `-A/-W/-D` flags in command-line order. `warnings` with deny makes every warning an error.
     pub fn apply_cli(&mut self, flags: &[(Level, String)]) -> Result<(), String> {
         for (level, name) in flags {
@@ -328,8 +346,10 @@ fn globs(patterns: &[toml::Spanned<String>]) -> Result<GlobSet, (Span, String)> 
 /// Rule levels as `init` writes them: every rule at its default.
 pub fn template() -> String {
     let mut text = String::from(
-        "# cargo-fitness configuration: https://github.com/cargo-fitness/cargo-fitness#configuration\n\
+        "# cargo-fitness configuration (see the README's Configuration section).\n\
          # Levels: \"allow\" (off), \"warn\", \"deny\" (fails the check). A category name sets all its rules.\n\n\
+         # Paths never read, relative to the workspace root:\n\
+         # exclude = [\"vendor/**\"]\n\n\
          [rules]\n",
     );
     let mut by_category: BTreeMap<_, Vec<&RuleMeta>> = BTreeMap::new();

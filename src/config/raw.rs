@@ -13,6 +13,8 @@ use crate::source::SourceFile;
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawConfig {
     #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    #[serde(default)]
     pub rules: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     #[serde(default)]
     pub overrides: Vec<Spanned<RawOverride>>,

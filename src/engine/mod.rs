@@ -16,7 +16,7 @@ use crate::rule::{CodeScope, Reporter, Rule};
 use crate::rules::meta::{parse_error, unknown_rule, unused_suppression};
 use crate::source::manifest::Manifest;
 use crate::source::rust::{CodeRole, RustFile};
-use crate::source::{FileKind, LoadError, SourceFile, location_without_text};
+use crate::source::{FileKind, LoadError, SourceFile, dockerfile, location_without_text, yaml};
 use crate::suppress::inline::{self, InlineSuppression, MalformedSuppression};
 use crate::workspace::{Workspace, WorkspaceFile};
 use crate::{registry, source};
@@ -138,11 +138,31 @@ fn check_source(
                 .help("fix the syntax; until then no rule checks this manifest");
             }
         },
-        FileKind::CargoLock
-        | FileKind::Dockerfile
-        | FileKind::Yaml
-        | FileKind::Env
-        | FileKind::Procfile => {}
+        FileKind::Dockerfile => {
+            let dockerfile = dockerfile::parse(&source.text);
+            for error in &dockerfile.errors {
+                out.report(
+                    &parse_error::META,
+                    error.span.clone().into(),
+                    format!("Dockerfile: {}", error.message),
+                )
+                .label("not understood")
+                .help("fix the instruction; the rest of the Dockerfile is still checked");
+            }
+        }
+        FileKind::Yaml => {
+            let yaml = yaml::load(&source.text);
+            for error in &yaml.errors {
+                out.report(
+                    &parse_error::META,
+                    error.span.clone().into(),
+                    format!("YAML does not parse: {}", error.message),
+                )
+                .label("here")
+                .help("fix the syntax; the documents before this point are still checked");
+            }
+        }
+        FileKind::CargoLock | FileKind::Env | FileKind::Procfile => {}
     }
     let (suppressions, malformed) = inline::scan(&source);
     FileOutcome {

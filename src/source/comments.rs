@@ -32,9 +32,11 @@ pub fn scan(kind: FileKind, text: &str) -> Vec<Comment> {
         FileKind::Rust => rust_comments(text),
         FileKind::Dockerfile => line_start_hash_comments(text),
         FileKind::CargoManifest | FileKind::CargoLock => hash_comments(text, QuoteStyle::Toml),
-        FileKind::Yaml | FileKind::Env | FileKind::Procfile => {
-            hash_comments(text, QuoteStyle::Shell)
-        }
+        FileKind::Yaml => crate::source::yaml::comments(text)
+            .into_iter()
+            .map(|(range, _)| comment(text, range.start, range.end, 1, false))
+            .collect(),
+        FileKind::Env | FileKind::Procfile => hash_comments(text, QuoteStyle::Shell),
     }
 }
 

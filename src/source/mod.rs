@@ -1,9 +1,11 @@
 //! One parser per file kind. Every parsed document keeps byte spans into its text.
 
 pub mod comments;
+pub mod dockerfile;
 pub mod line_index;
 pub mod manifest;
 pub mod rust;
+pub mod yaml;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

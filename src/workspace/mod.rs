@@ -36,11 +36,57 @@ pub struct WorkspaceFile {
     pub kind: FileKind,
 }
 
+/// Where a run looks: the workspace root, and the part of it the user asked about.
+pub struct Location {
+    pub root: PathBuf,
+    pub is_cargo_workspace: bool,
+    /// A directory or file below the root given on the command line; only it is reported on.
+    pub scope: Option<PathBuf>,
+}
+
+/// Which files of the workspace a run reads.
+#[derive(Clone, Default)]
+pub struct FileFilter {
+    /// Only files below this path (relative to the root).
+    pub scope: Option<PathBuf>,
+    /// Files and directories matching these globs (relative to the root) are skipped.
+    pub exclude: globset::GlobSet,
+}
+
+impl FileFilter {
+    fn admits(&self, relative: &Path, is_dir: bool) -> bool {
+        if self.exclude.is_match(relative) {
+            return false;
+        }
+        match &self.scope {
+            None => true,
+            // A directory on the way down to the scope is walked; files must lie below it.
+            Some(scope) => relative.starts_with(scope) || (is_dir && scope.starts_with(relative)),
+        }
+    }
+}
+
 /// Where to look: a path given on the command line, or `--manifest-path`.
-pub fn find_root(
-    path: Option<&Path>,
-    manifest_path: Option<&Path>,
-) -> Result<(PathBuf, bool), String> {
+pub fn locate(path: Option<&Path>, manifest_path: Option<&Path>) -> Result<Location, String> {
+    let (root, is_cargo_workspace) = find_root(path, manifest_path)?;
+    let scope = match path {
+        Some(path) if manifest_path.is_none() => {
+            let path = absolute(path)?;
+            path.strip_prefix(&root)
+                .ok()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(Path::to_path_buf)
+        }
+        _ => None,
+    };
+    Ok(Location {
+        root,
+        is_cargo_workspace,
+        scope,
+    })
+}
+
+fn find_root(path: Option<&Path>, manifest_path: Option<&Path>) -> Result<(PathBuf, bool), String> {
     if let Some(manifest) = manifest_path {
         if !manifest.is_file() {
             return Err(format!("manifest `{}` does not exist", manifest.display()));
@@ -85,9 +131,9 @@ fn declares_workspace(manifest: &Path) -> bool {
 }
 
 impl Workspace {
-    pub fn discover(root: PathBuf, is_cargo_workspace: bool) -> Workspace {
+    pub fn discover(root: PathBuf, is_cargo_workspace: bool, filter: &FileFilter) -> Workspace {
         let mut warnings = Vec::new();
-        let (files, walk_warnings) = walk(&root);
+        let (files, walk_warnings) = walk(&root, filter);
         warnings.extend(walk_warnings);
         let packages = if is_cargo_workspace {
             match cargo_packages(&root) {
@@ -209,9 +255,10 @@ const SKIPPED_DIRECTORIES: &[&str] = &["target", ".git", "node_modules", ".hg", 
 
 /// The files of the workspace that some rule reads, honouring .gitignore. Directories holding
 /// another Cargo workspace are left to that workspace.
-fn walk(root: &Path) -> (Vec<WorkspaceFile>, Vec<String>) {
+fn walk(root: &Path, filter: &FileFilter) -> (Vec<WorkspaceFile>, Vec<String>) {
     let mut files = Vec::new();
     let mut warnings = Vec::new();
+    let mut helm_templates = 0;
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
@@ -219,9 +266,17 @@ fn walk(root: &Path) -> (Vec<WorkspaceFile>, Vec<String>) {
         .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry({
             let root = root.to_path_buf();
+            let filter = filter.clone();
             move |entry| {
                 let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-                if !is_dir || entry.path() == root {
+                if entry.path() == root {
+                    return true;
+                }
+                let relative = entry.path().strip_prefix(&root).unwrap_or(entry.path());
+                if !filter.admits(relative, is_dir) {
+                    return false;
+                }
+                if !is_dir {
                     return true;
                 }
                 let name = entry.file_name().to_string_lossy();
@@ -244,6 +299,10 @@ fn walk(root: &Path) -> (Vec<WorkspaceFile>, Vec<String>) {
         let Some(kind) = FileKind::of(entry.path()) else {
             continue;
         };
+        if kind == FileKind::Yaml && is_helm_template(entry.path()) {
+            helm_templates += 1;
+            continue;
+        }
         let relative = entry
             .path()
             .strip_prefix(root)
@@ -255,5 +314,24 @@ fn walk(root: &Path) -> (Vec<WorkspaceFile>, Vec<String>) {
             kind,
         });
     }
+    if helm_templates > 0 {
+        warnings.push(format!(
+            "skipped {helm_templates} Helm template file(s): templates are not YAML until rendered; \
+             render them (`helm template … > rendered.yaml`) to check the manifests"
+        ));
+    }
     (files, warnings)
+}
+
+/// A file under `templates/` of a Helm chart (a directory with `Chart.yaml`).
+fn is_helm_template(path: &Path) -> bool {
+    path.ancestors()
+        .skip(1)
+        .take_while(|dir| dir.file_name().is_some())
+        .any(|dir| {
+            dir.file_name().is_some_and(|n| n == "templates")
+                && dir
+                    .parent()
+                    .is_some_and(|chart| chart.join("Chart.yaml").is_file())
+        })
 }
