@@ -205,6 +205,13 @@ impl Config {
                         .collect(),
                 ),
             };
+            if entry.paths.is_empty() {
+                return Err(error(
+                    span,
+                    "an `[[ignore]]` entry needs `paths`".into(),
+                    "no paths given",
+                ));
+            }
             let paths = globs(&entry.paths)
                 .map_err(|(span, message)| error(span, message, "bad pattern"))?;
             let reason = entry

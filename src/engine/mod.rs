@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::diagnostic::{Finding, Level, Position};
 use crate::facts::RustFacts;
-use crate::rule::{CodeScope, Reporter, Rule};
+use crate::rule::{Category, CodeScope, Reporter, Rule};
 use crate::rules::meta::{parse_error, unknown_rule, unused_suppression};
 use crate::source::manifest::Manifest;
 use crate::source::rust::{CodeRole, RustFile};
@@ -56,7 +56,7 @@ pub fn check(workspace: &Workspace, config: &Config, rules: &[Box<dyn Rule>]) ->
         .map(|file| check_file(workspace, config, rules, file))
         .collect();
     let today = jiff::Zoned::now().date();
-    finish(outcomes, config, today)
+    finish(outcomes, config, today, workspace.scope.is_none())
 }
 
 fn check_file(
@@ -85,7 +85,7 @@ pub fn check_text(
     rules: &[Box<dyn Rule>],
 ) -> Vec<Finding> {
     let outcome = check_source(Arc::new(source), role, config, rules);
-    finish(vec![outcome], config, jiff::Zoned::now().date()).findings
+    finish(vec![outcome], config, jiff::Zoned::now().date(), false).findings
 }
 
 fn check_source(
@@ -209,24 +209,36 @@ fn unreadable(file: &WorkspaceFile, error: &LoadError) -> FileOutcome {
     }
 }
 
-/// Levels, suppressions, the meta rules, and sorting.
-fn finish(outcomes: Vec<FileOutcome>, config: &Config, today: jiff::civil::Date) -> Report {
+/// Levels, suppressions, the meta rules, and sorting. `whole_workspace` is false when only part
+/// of it was read; `[[ignore]]` entries that matched nothing are then not reported.
+fn finish(
+    outcomes: Vec<FileOutcome>,
+    config: &Config,
+    today: jiff::civil::Date,
+    whole_workspace: bool,
+) -> Report {
     let files_checked = outcomes.len();
     let test_modules: HashSet<PathBuf> = outcomes
         .iter()
         .flat_map(|o| o.test_modules.iter().cloned())
         .collect();
+    let mut ignores = ConfigIgnores {
+        config,
+        today,
+        used: vec![false; config.ignores.len()],
+    };
     let mut findings = Vec::new();
     let mut sources = HashMap::new();
     let mut suppressed = 0;
-    let mut ignore_used = vec![false; config.ignores.len()];
     for outcome in outcomes {
-        let Some(source) = outcome.source else {
-            findings.extend(leveled(outcome.findings, config));
-            continue;
-        };
-        let path = source.path.clone();
-        let in_test_module = test_modules.contains(path.as_path());
+        let in_test_module = outcome
+            .source
+            .as_ref()
+            .is_some_and(|s| test_modules.contains(s.path.as_path()));
+        let parsed = !outcome
+            .findings
+            .iter()
+            .any(|f| f.rule == parse_error::META.id);
         let mut used: Vec<Vec<bool>> = outcome
             .suppressions
             .iter()
@@ -239,61 +251,133 @@ fn finish(outcomes: Vec<FileOutcome>, config: &Config, today: jiff::civil::Date)
             if in_test_module && production_only {
                 continue;
             }
-            let mut is_suppressed = false;
-            for (suppression, used) in outcome.suppressions.iter().zip(&mut used) {
-                if suppression
-                    .line
-                    .is_some_and(|line| line != finding.location.start.line)
-                {
-                    continue;
-                }
-                for ((id, _), used) in suppression.rules.iter().zip(used.iter_mut()) {
-                    if id == finding.rule {
-                        *used = true;
-                        is_suppressed = true;
-                    }
-                }
-            }
-            if !is_suppressed {
-                for (index, entry) in config.ignores.iter().enumerate() {
-                    if entry.covers(finding.rule, &path) && !entry.expired(today) {
-                        ignore_used[index] = true;
-                        is_suppressed = true;
-                    }
-                }
-            }
-            if is_suppressed {
+            if suppress_inline(&finding, &outcome.suppressions, &mut used)
+                | ignores.suppress(&finding)
+            {
                 suppressed += 1;
             } else {
                 kept.push(finding);
             }
         }
-        let mut reporter = Reporter::new(&source);
-        report_suppression_problems(
-            &outcome.suppressions,
-            &used,
-            &outcome.malformed,
-            config,
-            &mut reporter,
-        );
-        kept.extend(leveled(reporter.into_findings(), config));
-        if !kept.is_empty() {
-            sources.insert(path, source);
+        if let Some(source) = outcome.source {
+            // A file that did not parse was not checked: its suppressions cannot have been used.
+            if parsed {
+                let mut reporter = Reporter::new(&source);
+                report_suppression_problems(
+                    &outcome.suppressions,
+                    &used,
+                    &outcome.malformed,
+                    config,
+                    &mut reporter,
+                );
+                kept.extend(leveled(reporter.into_findings(), config));
+            }
+            if !kept.is_empty() {
+                sources.insert(source.path.clone(), source);
+            }
         }
         findings.extend(kept);
     }
-    findings.extend(report_ignore_entries(
-        config,
-        &ignore_used,
-        today,
-        &mut sources,
-    ));
+    findings.extend(ignores.report(whole_workspace, &mut sources));
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Report {
         findings,
         sources,
         files_checked,
         suppressed,
+    }
+}
+
+/// Whether an inline suppression on the finding's line (or file) names its rule or category;
+/// marks the names that matched.
+fn suppress_inline(
+    finding: &Finding,
+    suppressions: &[InlineSuppression],
+    used: &mut [Vec<bool>],
+) -> bool {
+    let category = registry::find(finding.rule).map(|meta| meta.category.name());
+    let mut suppressed = false;
+    for (suppression, used) in suppressions.iter().zip(used) {
+        if suppression
+            .line
+            .is_some_and(|line| line != finding.location.start.line)
+        {
+            continue;
+        }
+        for ((name, _), used) in suppression.rules.iter().zip(used.iter_mut()) {
+            if name == finding.rule || Some(name.as_str()) == category {
+                *used = true;
+                suppressed = true;
+            }
+        }
+    }
+    suppressed
+}
+
+/// The `[[ignore]]` entries of the configuration, and which of them matched.
+struct ConfigIgnores<'c> {
+    config: &'c Config,
+    today: jiff::civil::Date,
+    used: Vec<bool>,
+}
+
+impl ConfigIgnores<'_> {
+    fn suppress(&mut self, finding: &Finding) -> bool {
+        let mut suppressed = false;
+        for (entry, used) in self.config.ignores.iter().zip(&mut self.used) {
+            if entry.covers(finding.rule, &finding.location.path) && !entry.expired(self.today) {
+                *used = true;
+                suppressed = true;
+            }
+        }
+        suppressed
+    }
+
+    /// Entries that have expired, and (when the whole workspace was read) entries that matched
+    /// nothing although one of their rules is on.
+    fn report(
+        &self,
+        whole_workspace: bool,
+        sources: &mut HashMap<Arc<PathBuf>, Arc<SourceFile>>,
+    ) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for (entry, used) in self.config.ignores.iter().zip(&self.used) {
+            let file = &self.config.files[entry.file];
+            let mut out = Reporter::new(file);
+            if entry.expired(self.today) {
+                let expires = entry.expires.map(|d| d.to_string()).unwrap_or_default();
+                out.report(
+                    &unused_suppression::META,
+                    entry.span,
+                    format!(
+                        "this `[[ignore]]` entry expired on {expires} and no longer suppresses"
+                    ),
+                )
+                .label("expired")
+                .note(format!("reason given: {}", entry.reason))
+                .help("fix the findings it covered, or extend `expires` if the reason still holds");
+            } else if !used
+                && whole_workspace
+                && entry
+                    .rules
+                    .as_ref()
+                    .is_none_or(|rules| rules.iter().any(|rule| self.config.enabled_anywhere(rule)))
+            {
+                out.report(
+                    &unused_suppression::META,
+                    entry.span,
+                    "this `[[ignore]]` entry suppresses nothing",
+                )
+                .label("matches no finding")
+                .help("remove the entry, or correct its `rules` and `paths`");
+            }
+            let found: Vec<Finding> = leveled(out.into_findings(), self.config).collect();
+            if !found.is_empty() {
+                sources.insert(file.path.clone(), file.clone());
+            }
+            findings.extend(found);
+        }
+        findings
     }
 }
 
@@ -315,6 +399,25 @@ fn report_suppression_problems(
     let path = out.file().path.clone();
     for (suppression, used) in suppressions.iter().zip(used) {
         for ((id, span), used) in suppression.rules.iter().zip(used) {
+            if Category::from_name(id).is_some() {
+                if !used
+                    && registry::select(id).is_some_and(|rules| {
+                        rules
+                            .iter()
+                            .any(|r| config.level(r.id, &path) != Level::Allow)
+                    })
+                {
+                    let scope = if suppression.line.is_some() {
+                        "this line"
+                    } else {
+                        "this file"
+                    };
+                    out.report(&unused_suppression::META, *span, format!("category `{id}` is suppressed here but has no finding on {scope}"))
+                        .label("suppresses nothing")
+                        .help("remove it from the suppression; stale suppressions hide the next real finding");
+                }
+                continue;
+            }
             match registry::find(id) {
                 None => {
                     let finding = out
@@ -354,45 +457,6 @@ fn report_suppression_problems(
         .label("suppresses nothing")
         .help("write `fitness: ignore[rule-id] reason`");
     }
-}
-
-/// `[[ignore]]` entries that matched nothing, or that have expired.
-fn report_ignore_entries(
-    config: &Config,
-    used: &[bool],
-    today: jiff::civil::Date,
-    sources: &mut HashMap<Arc<PathBuf>, Arc<SourceFile>>,
-) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for (entry, used) in config.ignores.iter().zip(used) {
-        let file = &config.files[entry.file];
-        let mut out = Reporter::new(file);
-        if entry.expired(today) {
-            let expires = entry.expires.map(|d| d.to_string()).unwrap_or_default();
-            out.report(
-                &unused_suppression::META,
-                entry.span,
-                format!("this `[[ignore]]` entry expired on {expires} and no longer suppresses"),
-            )
-            .label("expired")
-            .note(format!("reason given: {}", entry.reason))
-            .help("fix the findings it covered, or extend `expires` if the reason still holds");
-        } else if !used {
-            out.report(
-                &unused_suppression::META,
-                entry.span,
-                "this `[[ignore]]` entry suppresses nothing",
-            )
-            .label("matches no finding")
-            .help("remove the entry, or correct its `rules` and `paths`");
-        }
-        let found: Vec<Finding> = leveled(out.into_findings(), config).collect();
-        if !found.is_empty() {
-            sources.insert(file.path.clone(), file.clone());
-        }
-        findings.extend(found);
-    }
-    findings
 }
 
 fn closest_rule(id: &str) -> Option<&'static str> {

@@ -4,9 +4,10 @@
 use syn::visit::Visit;
 use syn::{Expr, ImplItem, Item, Local, Macro, TraitItem};
 
+use crate::diagnostic::Span;
 use crate::facts::RustFacts;
 use crate::rule::{CodeScope, Reporter, Rule};
-use crate::source::rust::{CodeRole, RustFile, is_test_code};
+use crate::source::rust::{CodeRole, RustFile, is_test_code, item_attrs};
 
 /// A syntax node that encloses the one being checked.
 #[derive(Clone, Copy)]
@@ -173,18 +174,94 @@ impl<'f> Visit<'f> for Walker<'f, '_, '_, '_, '_> {
     fn visit_attribute(&mut self, _: &'f syn::Attribute) {}
 }
 
-fn item_attrs(item: &Item) -> Option<&[syn::Attribute]> {
-    Some(match item {
-        Item::Const(i) => &i.attrs,
-        Item::Enum(i) => &i.attrs,
-        Item::Fn(i) => &i.attrs,
-        Item::Impl(i) => &i.attrs,
-        Item::Mod(i) => &i.attrs,
-        Item::Static(i) => &i.attrs,
-        Item::Struct(i) => &i.attrs,
-        Item::Trait(i) => &i.attrs,
-        Item::Use(i) => &i.attrs,
-        Item::Macro(i) => &i.attrs,
-        _ => return None,
-    })
+impl RustContext<'_, '_> {
+    /// The names the value at `span` is given, nearest first: the binding, constant, struct
+    /// field or assignment it is stored in, and the functions and methods it is passed to on
+    /// the way (`allow_origin`, `from_static`…). Looks through conversions and `format!`.
+    pub fn value_names(&self, span: Span) -> Vec<String> {
+        let mut names = Vec::new();
+        let contains = |outer: Span| outer.start <= span.start && span.end <= outer.end;
+        for node in self.ancestors() {
+            match node {
+                Node::Expr(Expr::MethodCall(call)) => {
+                    if contains(self.file.span(&*call.receiver)) {
+                        continue;
+                    }
+                    names.push(call.method.to_string());
+                }
+                Node::Expr(Expr::Call(call)) => {
+                    if let Expr::Path(path) = &*call.func {
+                        let segments = &path.path.segments;
+                        names.extend(segments.iter().rev().take(2).map(|s| s.ident.to_string()));
+                    }
+                }
+                Node::Expr(Expr::Struct(literal)) => {
+                    let field = literal
+                        .fields
+                        .iter()
+                        .find(|field| contains(self.file.span(&field.expr)));
+                    if let Some(syn::Member::Named(name)) = field.map(|f| &f.member) {
+                        names.push(name.to_string());
+                    }
+                    break;
+                }
+                Node::Expr(Expr::Assign(assign)) => {
+                    if let Some(name) = last_name(&assign.left) {
+                        names.push(name);
+                    }
+                    break;
+                }
+                Node::Local(local) => {
+                    if let Some(name) = pattern_name(&local.pat) {
+                        names.push(name);
+                    }
+                    break;
+                }
+                Node::Item(Item::Const(item)) => {
+                    names.push(item.ident.to_string());
+                    break;
+                }
+                Node::Item(Item::Static(item)) => {
+                    names.push(item.ident.to_string());
+                    break;
+                }
+                Node::ImplItem(ImplItem::Const(item)) => {
+                    names.push(item.ident.to_string());
+                    break;
+                }
+                Node::Expr(
+                    Expr::Paren(_)
+                    | Expr::Group(_)
+                    | Expr::Reference(_)
+                    | Expr::Try(_)
+                    | Expr::Closure(_)
+                    | Expr::Block(_)
+                    | Expr::Array(_)
+                    | Expr::Tuple(_),
+                )
+                | Node::Macro(_) => {}
+                _ => break,
+            }
+        }
+        names
+    }
+}
+
+fn last_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+        Expr::Field(field) => match &field.member {
+            syn::Member::Named(name) => Some(name.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        _ => None,
+    }
+}
+
+fn pattern_name(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+        syn::Pat::Type(typed) => pattern_name(&typed.pat),
+        _ => None,
+    }
 }

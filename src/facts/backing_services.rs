@@ -116,11 +116,35 @@ const PRIVATE_SUFFIXES: &[&str] = &[
     ".docker",
 ];
 
+/// Words in a name that mark a URL as the service's own or a browser's (`allowed_origin`,
+/// `redirect_url`, `PUBLIC_URL`), not a backing service it calls.
+const OWN_ADDRESS_WORDS: &[&str] = &[
+    "origin", "redirect", "callback", "issuer", "audience", "public", "external", "frontend",
+    "homepage", "website", "site", "cors", "self",
+];
+
+/// Whether one of the names a URL is given says it is not a backing service.
+pub fn names_own_address<'n>(names: impl IntoIterator<Item = &'n str>) -> bool {
+    names.into_iter().any(|name| {
+        let name = name.to_ascii_lowercase();
+        OWN_ADDRESS_WORDS.iter().any(|word| name.contains(word))
+    })
+}
+
+impl BackingTarget {
+    /// An HTTP-like URL: a backing service only when used as one.
+    pub fn is_http(&self) -> bool {
+        self.conventional_var == HTTP_VAR
+    }
+}
+
+const HTTP_VAR: &str = "<SERVICE>_URL";
+
 /// What backing service a literal names, if it is one. Prose, prefixes (`"postgres://"`) and
 /// templates whose host is a placeholder name none.
 pub fn classify(literal: &str) -> Option<BackingTarget> {
     let literal = literal.trim();
-    if literal.contains("host=") {
+    if literal.contains("host=") && !literal.contains("://") {
         return key_value(literal);
     }
     if literal.chars().any(char::is_whitespace) {
@@ -157,8 +181,8 @@ fn url(scheme: &str, rest: &str) -> Option<BackingTarget> {
 fn key_value(literal: &str) -> Option<BackingTarget> {
     let pairs: Vec<(&str, &str)> = literal
         .split_whitespace()
-        .filter_map(|pair| pair.split_once('='))
-        .collect();
+        .map(|pair| pair.split_once('='))
+        .collect::<Option<_>>()?;
     let host = pairs.iter().find(|(k, _)| *k == "host")?.1;
     let looks_like_libpq = pairs
         .iter()
@@ -293,5 +317,10 @@ mod tests {
         assert_eq!(service("sqlite://data.db"), None);
         assert_eq!(service("12:30"), None);
         assert_eq!(service("10:5432"), None);
+        assert_eq!(service("set host=db dbname=x before starting"), None);
+        assert_eq!(
+            service("postgres://db.internal/x?host=/run/pg"),
+            Some("PostgreSQL")
+        );
     }
 }

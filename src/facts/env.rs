@@ -6,7 +6,7 @@ use syn::visit::Visit;
 use syn::{Expr, Pat};
 
 use crate::diagnostic::Span;
-use crate::source::rust::{RustFile, method_chain, string_literal};
+use crate::source::rust::{RustFile, is_test_code, item_attrs, string_literal};
 
 /// Functions that read one environment variable.
 const ENV_READ_FUNCTIONS: &[&str] = &[
@@ -185,7 +185,24 @@ impl Collector<'_, '_> {
                         None => (Requirement::Optional, None),
                     };
                 }
-                Expr::Let(_) => return (Requirement::Optional, None),
+                Expr::Let(binding) if std::ptr::eq(&*binding.expr, child) => {
+                    // `if let Ok(v) = env::var("X") { v } else { fallback }`
+                    let position = self.stack.iter().position(|e| std::ptr::eq(*e, *parent));
+                    let enclosing = position
+                        .and_then(|i| i.checked_sub(1))
+                        .map(|i| self.stack[i]);
+                    let fallback = match enclosing {
+                        Some(Expr::If(branch)) if std::ptr::eq(&*branch.cond, *parent) => branch
+                            .else_branch
+                            .as_ref()
+                            .map(|(_, otherwise)| self.file.span(&**otherwise)),
+                        _ => None,
+                    };
+                    return match fallback {
+                        Some(span) => (Requirement::Defaulted, Some(span)),
+                        None => (Requirement::Optional, None),
+                    };
+                }
                 Expr::Paren(_) | Expr::Group(_) | Expr::Reference(_) | Expr::Await(_) => {}
                 _ => return (Requirement::Optional, None),
             }
@@ -240,15 +257,23 @@ fn serde_default_function(attr: &syn::Attribute) -> Option<String> {
 }
 
 impl<'f> Visit<'f> for Collector<'f, '_> {
+    /// Test code reads and defaults nothing the deployed service depends on.
+    fn visit_item(&mut self, item: &'f syn::Item) {
+        if !item_attrs(item).is_some_and(is_test_code) {
+            syn::visit::visit_item(self, item);
+        }
+    }
+
     fn visit_expr(&mut self, expr: &'f Expr) {
         self.stack.push(expr);
         match expr {
-            Expr::Call(call) => {
-                if let Some(path) = self.file.called_path(expr)
-                    && ENV_READ_FUNCTIONS.contains(&path.as_str())
-                {
-                    self.record_read(call);
-                }
+            Expr::Call(call)
+                if self
+                    .file
+                    .called_path_where(expr, |path| ENV_READ_FUNCTIONS.contains(&path))
+                    .is_some() =>
+            {
+                self.record_read(call);
             }
             Expr::MethodCall(call) if call.method == "set_default" && call.args.len() == 2 => {
                 let key = string_literal(&call.args[0]);
@@ -313,14 +338,6 @@ impl<'f> Visit<'f> for Collector<'f, '_> {
     fn visit_attribute(&mut self, _: &'f syn::Attribute) {}
 }
 
-/// Whether `expr` reads the environment directly (the head of its method chain is a read).
-pub fn reads_env(file: &RustFile<'_>, expr: &Expr) -> bool {
-    method_chain(expr).any(|link| {
-        file.called_path(link)
-            .is_some_and(|path| ENV_READ_FUNCTIONS.contains(&path.as_str()))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,6 +370,7 @@ fn f() -> anyhow::Result<()> {
     let f = match std::env::var("F") { Ok(v) => v, Err(_) => "y".to_string() };
     let g = env::var("G").is_ok();
     let h = dotenvy::var("H").expect("H is required");
+    let i = if let Ok(v) = env::var("I") { v } else { "z".to_string() };
     Ok(())
 }"#,
         );
@@ -371,6 +389,7 @@ fn f() -> anyhow::Result<()> {
             ("F", Defaulted),
             ("G", Optional),
             ("H", Required),
+            ("I", Defaulted),
         ];
         assert_eq!(summary, expected.map(|(n, r)| (n.to_string(), r)));
     }

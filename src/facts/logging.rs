@@ -61,11 +61,6 @@ const FILE_SINK_FUNCTIONS: &[(&str, &str, &str)] = &[
     ("simplelog::WriteLogger::new", "simplelog", "a log file"),
     ("simplelog::WriteLogger::init", "simplelog", "a log file"),
     ("env_logger::Target::Pipe", "env_logger", "a log file"),
-    (
-        "log4rs::init_file",
-        "log4rs",
-        "the appenders of a log4rs config file",
-    ),
 ];
 
 /// Functions that only write to a file when given one (`WriteLogger::new(.., File::create(..))`).
@@ -76,7 +71,7 @@ const NEEDS_FILE_ARGUMENT: &[&str] = &[
 ];
 
 /// Methods of logger builders that take a writer; a file given to them is a file sink.
-const WRITER_METHODS: &[&str] = &["with_writer", "chain", "target", "writer"];
+const WRITER_METHODS: &[&str] = &["with_writer", "chain"];
 
 /// Functions that open a file for writing.
 const FILE_OPENERS: &[&str] = &[
@@ -90,7 +85,9 @@ const FILE_OPENERS: &[&str] = &[
 pub fn file_log_sink(file: &RustFile<'_>, expr: &Expr) -> Option<FileLogSink> {
     match expr {
         Expr::Call(call) => {
-            let path = file.called_path(expr)?;
+            let path = file.called_path_where(expr, |path| {
+                FILE_SINK_FUNCTIONS.iter().any(|(known, ..)| *known == path)
+            })?;
             let &(_, library, description) =
                 FILE_SINK_FUNCTIONS.iter().find(|(p, ..)| *p == path)?;
             if NEEDS_FILE_ARGUMENT.contains(&path.as_str())
@@ -107,8 +104,8 @@ pub fn file_log_sink(file: &RustFile<'_>, expr: &Expr) -> Option<FileLogSink> {
             let method = call.method.to_string();
             if method == "log_to_file" || method == "log_to_file_and_writer" {
                 let from_flexi_logger = method_chain(expr).any(|link| {
-                    file.called_path(link)
-                        .is_some_and(|p| p.starts_with("flexi_logger::"))
+                    file.called_path_where(link, |p| p.starts_with("flexi_logger::"))
+                        .is_some()
                 });
                 return from_flexi_logger.then_some(FileLogSink {
                     library: "flexi_logger",
@@ -134,11 +131,12 @@ pub fn file_log_sink(file: &RustFile<'_>, expr: &Expr) -> Option<FileLogSink> {
 fn opens_file(file: &RustFile<'_>, expr: &Expr) -> bool {
     method_chain(expr).any(|link| match link {
         Expr::Call(call) => {
-            let Some(path) = file.called_path(link) else {
-                return false;
-            };
-            FILE_OPENERS.contains(&path.as_str())
-                || (path.ends_with("::new") && call.args.iter().any(|arg| opens_file(file, arg)))
+            file.called_path_where(link, |path| FILE_OPENERS.contains(&path))
+                .is_some()
+                || (file
+                    .called_path(link)
+                    .is_some_and(|path| path.ends_with("::new"))
+                    && call.args.iter().any(|arg| opens_file(file, arg)))
         }
         _ => false,
     })

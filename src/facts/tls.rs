@@ -1,5 +1,6 @@
 //! TLS libraries: settings and trait implementations that switch certificate checks off.
 
+use syn::visit::Visit;
 use syn::{Expr, ImplItem, Item, Stmt};
 
 use crate::source::rust::{bool_literal, method_chain};
@@ -93,28 +94,57 @@ pub fn accept_all_verifier(item: &Item) -> Option<(&'static str, &syn::ImplItemF
         })
 }
 
-/// The body is one expression, `Ok(Verified::assertion())`, after any `let _ = …` statements.
+/// The body ends in `Ok(Verified::assertion())` and nothing before it can decide otherwise: no
+/// `if`, `match`, `?`, `Err(..)` or early `return` (logging and `let` statements are fine).
 fn always_asserts(block: &syn::Block, verified: &str) -> bool {
-    let mut statements = block.stmts.iter().filter(
-        |stmt| !matches!(stmt, Stmt::Local(local) if matches!(local.pat, syn::Pat::Wild(_))),
-    );
-    let result = match (statements.next(), statements.next()) {
-        (Some(Stmt::Expr(expr, None)), None) => expr,
-        (Some(Stmt::Expr(Expr::Return(ret), _)), None) => match &ret.expr {
-            Some(expr) => expr,
-            None => return false,
-        },
-        _ => return false,
+    let Some((last, before)) = block.stmts.split_last() else {
+        return false;
     };
-    let Expr::Call(ok) = result else {
+    let result = match last {
+        Stmt::Expr(Expr::Return(ret), _) => ret.expr.as_deref(),
+        Stmt::Expr(expr, None) => Some(expr),
+        _ => None,
+    };
+    let Some(Expr::Call(ok)) = result else {
         return false;
     };
     let is_ok = matches!(&*ok.func, Expr::Path(p) if p.path.is_ident("Ok"));
-    is_ok
+    let asserts = is_ok
         && ok.args.len() == 1
         && method_chain(&ok.args[0]).any(|link| match link {
             Expr::Call(call) => matches!(&*call.func, Expr::Path(p)
                 if p.path.segments.iter().rev().take(2).map(|s| s.ident.to_string()).eq(["assertion".to_string(), verified.to_string()])),
             _ => false,
-        })
+        });
+    let mut decisions = Decisions(false);
+    for stmt in before {
+        decisions.visit_stmt(stmt);
+    }
+    asserts && !decisions.0
+}
+
+/// Finds code that can reject: branches, `?`, `Err(..)`, early returns.
+struct Decisions(bool);
+
+impl<'ast> Visit<'ast> for Decisions {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        match expr {
+            Expr::If(_) | Expr::Match(_) | Expr::Try(_) | Expr::Return(_) => self.0 = true,
+            Expr::Call(call) if matches!(&*call.func, Expr::Path(p) if p.path.is_ident("Err")) => {
+                self.0 = true
+            }
+            _ => syn::visit::visit_expr(self, expr),
+        }
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        if local
+            .init
+            .as_ref()
+            .is_some_and(|init| init.diverge.is_some())
+        {
+            self.0 = true;
+        }
+        syn::visit::visit_local(self, local);
+    }
 }

@@ -7,7 +7,7 @@ use proc_macro2::{TokenStream, TokenTree};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
-use syn::{Attribute, Expr, Macro, Meta};
+use syn::{Attribute, Expr, Item, Macro, Meta};
 
 use crate::diagnostic::Span;
 use crate::source::SourceFile;
@@ -44,6 +44,8 @@ pub struct RustFile<'s> {
     /// Offset of the parsed text in the file: a byte-order mark and a shebang line are cut off.
     base: usize,
     imports: HashMap<String, String>,
+    /// `use a::b::*;` gives `a::b`.
+    glob_imports: Vec<String>,
     macro_args: HashMap<usize, MacroArgs>,
 }
 
@@ -74,7 +76,7 @@ impl<'s> RustFile<'s> {
                 message: error.to_string(),
             }
         })?;
-        let imports = collect_imports(&syntax);
+        let (imports, glob_imports) = collect_imports(&syntax);
         let mut expander = MacroExpander::default();
         expander.visit_file(&syntax);
         Ok(RustFile {
@@ -83,6 +85,7 @@ impl<'s> RustFile<'s> {
             role,
             base,
             imports,
+            glob_imports,
             macro_args: expander.args,
         })
     }
@@ -123,6 +126,30 @@ impl<'s> RustFile<'s> {
             joined.push_str(&segment);
             joined
         })
+    }
+
+    /// The path a call expression calls, as `resolve` gives it or, when its first segment is
+    /// not imported by name, under any glob import of the file (`use simplelog::*;`), whichever
+    /// `accept` takes.
+    pub fn called_path_where(&self, expr: &Expr, accept: impl Fn(&str) -> bool) -> Option<String> {
+        let Expr::Call(call) = expr else {
+            return None;
+        };
+        let Expr::Path(path) = &*call.func else {
+            return None;
+        };
+        let resolved = self.resolve(&path.path);
+        if accept(&resolved) {
+            return Some(resolved);
+        }
+        let first = path.path.segments.first()?.ident.to_string();
+        if path.path.leading_colon.is_some() || self.imports.contains_key(&first) {
+            return None;
+        }
+        self.glob_imports
+            .iter()
+            .map(|prefix| format!("{prefix}::{resolved}"))
+            .find(|candidate| accept(candidate))
     }
 
     /// The resolved path of the function a call expression calls, if it calls a path.
@@ -193,6 +220,23 @@ fn collect_test_modules(
             None => {}
         }
     }
+}
+
+/// The attributes of an item, for the kinds that can be test code.
+pub fn item_attrs(item: &Item) -> Option<&[syn::Attribute]> {
+    Some(match item {
+        Item::Const(i) => &i.attrs,
+        Item::Enum(i) => &i.attrs,
+        Item::Fn(i) => &i.attrs,
+        Item::Impl(i) => &i.attrs,
+        Item::Mod(i) => &i.attrs,
+        Item::Static(i) => &i.attrs,
+        Item::Struct(i) => &i.attrs,
+        Item::Trait(i) => &i.attrs,
+        Item::Use(i) => &i.attrs,
+        Item::Macro(i) => &i.attrs,
+        _ => return None,
+    })
 }
 
 /// Test code by attribute: `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[cfg(test)]`…
@@ -335,58 +379,64 @@ fn collect_string_literals(tokens: TokenStream, out: &mut Vec<Expr>) {
     }
 }
 
-/// Maps each name a `use` item brings into scope to the full path it stands for.
-/// One map per file: a name imported differently in two modules of one file keeps the last.
-fn collect_imports(file: &syn::File) -> HashMap<String, String> {
-    struct Collector(HashMap<String, String>);
+/// Maps each name a `use` item brings into scope to the full path it stands for, and lists the
+/// paths of glob imports. One map per file: a name imported differently in two modules of one
+/// file keeps the last.
+fn collect_imports(file: &syn::File) -> (HashMap<String, String>, Vec<String>) {
+    #[derive(Default)]
+    struct Collector {
+        imports: HashMap<String, String>,
+        globs: Vec<String>,
+    }
     impl<'ast> Visit<'ast> for Collector {
         fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
-            add_use_tree(&item.tree, String::new(), &mut self.0);
+            add_use_tree(&item.tree, String::new(), self);
         }
         fn visit_item_extern_crate(&mut self, item: &'ast syn::ItemExternCrate) {
             if let Some((_, alias)) = &item.rename {
-                self.0.insert(alias.to_string(), item.ident.to_string());
+                self.imports
+                    .insert(alias.to_string(), item.ident.to_string());
             }
         }
     }
-    let mut collector = Collector(HashMap::new());
-    collector.visit_file(file);
-    collector.0
-}
-
-fn add_use_tree(tree: &syn::UseTree, prefix: String, imports: &mut HashMap<String, String>) {
-    let join = |name: &syn::Ident| {
-        if prefix.is_empty() {
-            name.to_string()
-        } else {
-            format!("{prefix}::{name}")
-        }
-    };
-    match tree {
-        syn::UseTree::Path(path) => add_use_tree(&path.tree, join(&path.ident), imports),
-        syn::UseTree::Name(name) if name.ident == "self" => {
-            if let Some(last) = prefix.rsplit("::").next() {
-                imports.insert(last.to_string(), prefix.clone());
-            }
-        }
-        syn::UseTree::Name(name) => {
-            imports.insert(name.ident.to_string(), join(&name.ident));
-        }
-        syn::UseTree::Rename(rename) => {
-            let full = if rename.ident == "self" {
-                prefix.clone()
+    fn add_use_tree(tree: &syn::UseTree, prefix: String, out: &mut Collector) {
+        let join = |name: &syn::Ident| {
+            if prefix.is_empty() {
+                name.to_string()
             } else {
-                join(&rename.ident)
-            };
-            imports.insert(rename.rename.to_string(), full);
-        }
-        syn::UseTree::Group(group) => {
-            for tree in &group.items {
-                add_use_tree(tree, prefix.clone(), imports);
+                format!("{prefix}::{name}")
             }
+        };
+        match tree {
+            syn::UseTree::Path(path) => add_use_tree(&path.tree, join(&path.ident), out),
+            syn::UseTree::Name(name) if name.ident == "self" => {
+                if let Some(last) = prefix.rsplit("::").next() {
+                    out.imports.insert(last.to_string(), prefix.clone());
+                }
+            }
+            syn::UseTree::Name(name) => {
+                out.imports
+                    .insert(name.ident.to_string(), join(&name.ident));
+            }
+            syn::UseTree::Rename(rename) => {
+                let full = if rename.ident == "self" {
+                    prefix.clone()
+                } else {
+                    join(&rename.ident)
+                };
+                out.imports.insert(rename.rename.to_string(), full);
+            }
+            syn::UseTree::Group(group) => {
+                for tree in &group.items {
+                    add_use_tree(tree, prefix.clone(), out);
+                }
+            }
+            syn::UseTree::Glob(_) => out.globs.push(prefix),
         }
-        syn::UseTree::Glob(_) => {}
     }
+    let mut collector = Collector::default();
+    collector.visit_file(file);
+    (collector.imports, collector.globs)
 }
 
 #[cfg(test)]

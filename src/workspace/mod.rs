@@ -8,6 +8,8 @@ use crate::source::rust::CodeRole;
 
 pub struct Workspace {
     pub root: PathBuf,
+    /// The part of the workspace that was read, when not all of it.
+    pub scope: Option<PathBuf>,
     /// Whether a Cargo.toml was found; a directory of deployment files is checked too.
     pub is_cargo_workspace: bool,
     pub packages: Vec<Package>,
@@ -150,6 +152,7 @@ impl Workspace {
         };
         Workspace {
             root,
+            scope: filter.scope.clone(),
             is_cargo_workspace,
             packages,
             files,

@@ -55,6 +55,13 @@ impl Rule for HardcodedBackingService {
         };
         let span = cx.file.span(expr);
         let env = &cx.facts.env;
+        if target.is_http() {
+            let names = cx.value_names(span);
+            let var = env.fallback_around(span).and_then(|f| f.var.as_deref());
+            if backing_services::names_own_address(names.iter().map(String::as_str).chain(var)) {
+                return;
+            }
+        }
         let fallback = match env.fallback_around(span) {
             Some(fallback) => Some((fallback.kind, fallback.var.clone())),
             None => cx
