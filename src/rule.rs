@@ -106,6 +106,9 @@ impl Category {
 pub enum CodeScope {
     /// Code that ships: not tests, benches, examples or build scripts.
     Production,
+    /// Service code: shipping code of a package that runs a server or consumer, or of a
+    /// workspace library such a package depends on. CLI tools and build tooling are not.
+    Service,
     /// Every Rust file and item.
     All,
 }

@@ -46,6 +46,8 @@ struct FileOutcome {
     malformed: Vec<MalformedSuppression>,
     /// Files this one declares as `#[cfg(test)]` modules.
     test_modules: Vec<PathBuf>,
+    /// The file starts a server or a consumer.
+    serves: bool,
 }
 
 /// Checks every file of the workspace with the configured rules.
@@ -55,8 +57,28 @@ pub fn check(workspace: &Workspace, config: &Config, rules: &[Box<dyn Rule>]) ->
         .par_iter()
         .map(|file| check_file(workspace, config, rules, file))
         .collect();
+    let serving = outcomes
+        .iter()
+        .filter(|o| o.serves)
+        .filter_map(|o| o.source.as_ref())
+        .map(|s| s.path.as_path());
+    let services: Vec<&std::path::Path> = workspace
+        .service_packages(serving)
+        .iter()
+        .map(|p| p.dir.as_path())
+        .collect();
+    let is_service_code = |path: &std::path::Path| match workspace.package_of(path) {
+        Some(package) => services.contains(&package.dir.as_path()),
+        None => true,
+    };
     let today = jiff::Zoned::now().date();
-    finish(outcomes, config, today, workspace.scope.is_none())
+    finish(
+        outcomes,
+        config,
+        today,
+        workspace.scope.is_none(),
+        &is_service_code,
+    )
 }
 
 fn check_file(
@@ -85,7 +107,14 @@ pub fn check_text(
     rules: &[Box<dyn Rule>],
 ) -> Vec<Finding> {
     let outcome = check_source(Arc::new(source), role, config, rules);
-    finish(vec![outcome], config, jiff::Zoned::now().date(), false).findings
+    finish(
+        vec![outcome],
+        config,
+        jiff::Zoned::now().date(),
+        false,
+        &|_| true,
+    )
+    .findings
 }
 
 fn check_source(
@@ -101,6 +130,7 @@ fn check_source(
         .collect();
     let mut out = Reporter::new(&source);
     let mut test_modules = Vec::new();
+    let mut serves = false;
     match source.kind {
         FileKind::Rust => {
             match RustFile::parse(&source, role) {
@@ -108,6 +138,7 @@ fn check_source(
                     let facts = RustFacts::extract(&rust);
                     rust_pass::check(&rust, &facts, &enabled, &mut out);
                     test_modules = rust.test_module_files();
+                    serves = !facts.servers.is_empty();
                 }
                 Err(error) => {
                     out.report(
@@ -171,6 +202,7 @@ fn check_source(
         suppressions,
         malformed,
         test_modules,
+        serves,
     }
 }
 
@@ -216,6 +248,7 @@ fn finish(
     config: &Config,
     today: jiff::civil::Date,
     whole_workspace: bool,
+    is_service_code: &dyn Fn(&std::path::Path) -> bool,
 ) -> Report {
     let files_checked = outcomes.len();
     let test_modules: HashSet<PathBuf> = outcomes
@@ -246,11 +279,16 @@ fn finish(
             .collect();
         let mut kept = Vec::new();
         for finding in leveled(outcome.findings, config) {
-            let production_only = registry::find(finding.rule)
-                .is_some_and(|meta| meta.scope == CodeScope::Production);
-            if in_test_module && production_only {
+            let scope = registry::find(finding.rule).map_or(CodeScope::All, |meta| meta.scope);
+            let dropped = match scope {
+                CodeScope::All => false,
+                CodeScope::Production => in_test_module,
+                CodeScope::Service => in_test_module || !is_service_code(&finding.location.path),
+            };
+            if dropped {
                 continue;
             }
+
             if suppress_inline(&finding, &outcome.suppressions, &mut used)
                 | ignores.suppress(&finding)
             {

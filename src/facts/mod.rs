@@ -4,6 +4,7 @@
 pub mod backing_services;
 pub mod env;
 pub mod logging;
+pub mod service;
 pub mod tls;
 
 use crate::source::rust::RustFile;
@@ -12,12 +13,15 @@ use crate::source::rust::RustFile;
 #[derive(Debug, Default)]
 pub struct RustFacts {
     pub env: env::EnvFacts,
+    /// Where this file starts a server or consumer; empty for most files.
+    pub servers: Vec<service::ServerStart>,
 }
 
 impl RustFacts {
     pub fn extract(file: &RustFile<'_>) -> RustFacts {
         RustFacts {
             env: env::EnvFacts::extract(file),
+            servers: service::server_starts(file),
         }
     }
 }

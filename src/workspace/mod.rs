@@ -23,6 +23,8 @@ pub struct Package {
     /// The package directory, relative to the root (empty for a root package).
     pub dir: PathBuf,
     pub targets: Vec<Target>,
+    /// Names of the packages it depends on (normal dependencies).
+    pub dependencies: Vec<String>,
 }
 
 pub struct Target {
@@ -168,6 +170,31 @@ impl Workspace {
             .max_by_key(|package| package.dir.components().count())
     }
 
+    /// The packages that hold service code: those with a file in `serving` (files that start a
+    /// server or consumer), and the workspace packages they depend on, transitively.
+    pub fn service_packages<'p>(
+        &self,
+        serving: impl IntoIterator<Item = &'p Path>,
+    ) -> Vec<&Package> {
+        let mut services: Vec<&Package> = Vec::new();
+        let mut queue: Vec<&Package> = serving
+            .into_iter()
+            .filter_map(|path| self.package_of(path))
+            .collect();
+        while let Some(package) = queue.pop() {
+            if services.iter().any(|known| std::ptr::eq(*known, package)) {
+                continue;
+            }
+            services.push(package);
+            queue.extend(
+                self.packages
+                    .iter()
+                    .filter(|p| package.dependencies.contains(&p.name)),
+            );
+        }
+        services
+    }
+
     /// What a Rust file is for: shipping code, tests, benches, examples or a build script.
     pub fn code_role(&self, path: &Path) -> CodeRole {
         match self.package_of(path) {
@@ -219,6 +246,12 @@ fn cargo_packages(root: &Path) -> Result<Vec<Package>, String> {
                         src_path: target.src_path.clone().into_std_path_buf(),
                     })
                     .collect(),
+                dependencies: package
+                    .dependencies
+                    .iter()
+                    .filter(|dep| dep.kind == cargo_metadata::DependencyKind::Normal)
+                    .map(|dep| dep.name.clone())
+                    .collect(),
             }
         })
         .collect())
@@ -249,6 +282,7 @@ fn packages_from_files(files: &[WorkspaceFile]) -> Vec<Package> {
                 .unwrap_or_default(),
             dir: file.path.parent().unwrap_or(Path::new("")).to_path_buf(),
             targets: Vec::new(),
+            dependencies: Vec::new(),
         })
         .collect()
 }

@@ -14,7 +14,7 @@ pub static META: RuleMeta = RuleMeta {
     default_level: Level::Deny,
     summary: "a backing service's connection string or internal URL is written in the code",
     docs: include_str!("../../../rules/config/hardcoded-backing-service.md"),
-    scope: CodeScope::Production,
+    scope: CodeScope::Service,
 };
 
 pub struct HardcodedBackingService {

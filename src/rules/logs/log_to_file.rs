@@ -11,7 +11,7 @@ pub static META: RuleMeta = RuleMeta {
     default_level: Level::Deny,
     summary: "the service writes its logs to files instead of a stream",
     docs: include_str!("../../../rules/logs/log-to-file.md"),
-    scope: CodeScope::Production,
+    scope: CodeScope::Service,
 };
 
 #[derive(Default)]
