@@ -5,6 +5,9 @@ use serde::Serialize;
 use crate::diagnostic::{Finding, Level, Span};
 use crate::engine::rust_pass::RustContext;
 use crate::source::SourceFile;
+use crate::source::dockerfile::Dockerfile;
+use crate::workspace::Workspace;
+
 use crate::source::manifest::Manifest;
 
 /// The factor or pattern a rule protects; also the folder it lives in.
@@ -205,6 +208,57 @@ pub trait Rule: Send + Sync {
 
     /// Called once per Cargo.toml.
     fn check_manifest(&self, _manifest: &Manifest<'_>, _out: &mut Reporter<'_>) {}
+
+    /// Called once per Dockerfile (or Containerfile).
+    fn check_dockerfile(&self, _dockerfile: &Dockerfile, _out: &mut Reporter<'_>) {}
+
+    /// Called once per run, after every file was checked, for what no single file shows
+    /// (a missing Cargo.lock). Findings may point into any file.
+    fn check_workspace(&self, _workspace: &Workspace, _out: &mut WorkspaceReporter) {}
+}
+
+/// Collects findings about the workspace as a whole, in whatever file they belong.
+#[derive(Default)]
+pub struct WorkspaceReporter {
+    findings: Vec<Finding>,
+    sources: Vec<std::sync::Arc<SourceFile>>,
+}
+
+impl WorkspaceReporter {
+    /// Reads a workspace file (path relative to the root) to report on it.
+    pub fn open(
+        &mut self,
+        workspace: &Workspace,
+        path: &std::path::Path,
+    ) -> Option<std::sync::Arc<SourceFile>> {
+        if let Some(known) = self.sources.iter().find(|s| s.path.as_path() == path) {
+            return Some(known.clone());
+        }
+        let kind = crate::source::FileKind::of(path)?;
+        let absolute = workspace.root.join(path);
+        let source =
+            SourceFile::load(&absolute, std::sync::Arc::new(path.to_path_buf()), kind).ok()?;
+        let source = std::sync::Arc::new(source);
+        self.sources.push(source.clone());
+        Some(source)
+    }
+
+    pub fn report(
+        &mut self,
+        meta: &'static RuleMeta,
+        file: &SourceFile,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        let mut reporter = Reporter::new(file);
+        reporter.report(meta, span, message);
+        self.findings.extend(reporter.into_findings());
+        self.findings.last_mut().expect("just pushed")
+    }
+
+    pub fn into_parts(self) -> (Vec<Finding>, Vec<std::sync::Arc<SourceFile>>) {
+        (self.findings, self.sources)
+    }
 }
 
 /// Reads a boolean option, naming the rule in the error.

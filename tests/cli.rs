@@ -20,15 +20,28 @@ use tempfile::TempDir;
 const TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A package that is its own workspace: only path dependencies, nothing from the network.
-const MANIFEST: &str = "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n";
+const MANIFEST: &str =
+    "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n";
 
 /// `src/main.rs` with one hard-coded PostgreSQL address at 2:15.
-const HARDCODED: &str = "fn main() {\n    let url = \"postgres://db.internal/app\";\n    println!(\"{url}\");\n}\n";
+const HARDCODED: &str =
+    "fn main() {\n    let url = \"postgres://db.internal/app\";\n    println!(\"{url}\");\n}\n";
 
 /// `src/main.rs` that reads its address from the environment.
 const CLEAN: &str = "fn main() {\n    let url = std::env::var(\"DATABASE_URL\").unwrap();\n    println!(\"{url}\");\n}\n";
 
 const RULE: &str = "hardcoded-backing-service";
+
+/// A line that starts a server: `hardcoded-backing-service` reports only in service code,
+/// the packages that serve (and what they depend on).
+const SERVE: &str = "    let _server = std::net::TcpListener::bind(\"0.0.0.0:8080\");\n";
+
+/// `main_rs` with `SERVE` added before its last closing brace (after every line a test
+/// points at).
+fn serving(main_rs: &str) -> String {
+    let end = main_rs.rfind('}').expect("a closing brace");
+    format!("{}{SERVE}{}", &main_rs[..end], &main_rs[end..])
+}
 
 /// What one run of the binary gave.
 #[derive(Debug)]
@@ -162,12 +175,12 @@ impl Workspace {
         }
     }
 
-    /// A one-package workspace with `src/main.rs`.
+    /// A one-package service with `src/main.rs` (`SERVE` added to it).
     fn with_main(main_rs: &str) -> Workspace {
         let workspace = Workspace::bare();
         workspace
             .write("Cargo.toml", MANIFEST)
-            .write("src/main.rs", main_rs);
+            .write("src/main.rs", serving(main_rs));
         workspace
     }
 
@@ -226,8 +239,20 @@ fn assert_mentions(text: &str, needle: &str) {
     );
 }
 
-fn finding(path: &str, line: u64, column: u64, rule: &str, level: &str) -> (String, u64, u64, String, String) {
-    (path.to_string(), line, column, rule.to_string(), level.to_string())
+fn finding(
+    path: &str,
+    line: u64,
+    column: u64,
+    rule: &str,
+    level: &str,
+) -> (String, u64, u64, String, String) {
+    (
+        path.to_string(),
+        line,
+        column,
+        rule.to_string(),
+        level.to_string(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,7 +276,10 @@ fn a_deny_finding_exits_1() {
     let ws = Workspace::with_main(HARDCODED);
     let out = ws.json(&[]);
     out.expect_code(1);
-    assert_eq!(out.findings(), [finding("src/main.rs", 2, 15, RULE, "deny")]);
+    assert_eq!(
+        out.findings(),
+        [finding("src/main.rs", 2, 15, RULE, "deny")]
+    );
 }
 
 #[test]
@@ -259,7 +287,10 @@ fn only_warnings_exit_0() {
     let ws = Workspace::with_main(HARDCODED);
     let out = ws.json(&["-W", RULE]);
     out.expect_code(0);
-    assert_eq!(out.findings(), [finding("src/main.rs", 2, 15, RULE, "warn")]);
+    assert_eq!(
+        out.findings(),
+        [finding("src/main.rs", 2, 15, RULE, "warn")]
+    );
     assert_eq!(out.json()["summary"]["warn"], 1);
     assert_eq!(out.json()["summary"]["deny"], 0);
 }
@@ -270,9 +301,12 @@ fn deny_warnings_makes_warnings_fail() {
     for deny in [["-D", "warnings"], ["--deny", "warnings"]] {
         let out = ws.json(&["-W", RULE, deny[0], deny[1]]);
         out.expect_code(1);
-        assert_eq!(out.findings(), [finding("src/main.rs", 2, 15, RULE, "deny")]);
+        assert_eq!(
+            out.findings(),
+            [finding("src/main.rs", 2, 15, RULE, "deny")]
+        );
     }
-    // Warnings from the configuration too, and before the `-W` on the line.
+    // Warnings set by the configuration, too.
     ws.write("fitness.toml", format!("[rules]\n{RULE} = \"warn\"\n"));
     ws.check(&["-D", "warnings"]).expect_code(1);
     ws.check(&[]).expect_code(0);
@@ -287,7 +321,11 @@ fn unknown_rule_on_the_command_line_exits_2() {
     for flag in ["-D", "-W", "-A", "--deny", "--allow", "--warn"] {
         let out = ws.check(&[flag, "no-such-rule"]);
         out.expect_code(2);
-        assert!(out.stderr.contains("no-such-rule"), "{flag}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("no-such-rule"),
+            "{flag}: {}",
+            out.stderr
+        );
         assert!(out.stdout.is_empty(), "{flag}: {}", out.stdout);
     }
     // `warnings` is special only for deny.
@@ -319,7 +357,11 @@ fn help_and_version_exit_0() {
     assert!(help.stdout.contains("Usage"), "{}", help.stdout);
     let version = cli(ws.path(), &["--version"]);
     version.expect_code(0);
-    assert!(version.stdout.contains(env!("CARGO_PKG_VERSION")), "{}", version.stdout);
+    assert!(
+        version.stdout.contains(env!("CARGO_PKG_VERSION")),
+        "{}",
+        version.stdout
+    );
 }
 
 #[test]
@@ -335,7 +377,11 @@ fn nonexistent_path_exits_2() {
     ] {
         let out = cli(ws.path(), args);
         out.expect_code(2);
-        assert!(out.stderr.contains("does not exist"), "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("does not exist"),
+            "{args:?}: {}",
+            out.stderr
+        );
         assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
     }
 }
@@ -396,7 +442,10 @@ fn later_level_flags_win() {
     let ws = Workspace::with_main(HARDCODED);
     let out = ws.json(&["-A", "config", "-D", RULE]);
     out.expect_code(1);
-    assert_eq!(out.findings(), [finding("src/main.rs", 2, 15, RULE, "deny")]);
+    assert_eq!(
+        out.findings(),
+        [finding("src/main.rs", 2, 15, RULE, "deny")]
+    );
 
     let out = ws.json(&["-D", RULE, "-A", "config"]);
     out.expect_code(0);
@@ -404,15 +453,23 @@ fn later_level_flags_win() {
 
     let out = ws.json(&["-D", RULE, "-W", RULE]);
     out.expect_code(0);
-    assert_eq!(out.findings(), [finding("src/main.rs", 2, 15, RULE, "warn")]);
+    assert_eq!(
+        out.findings(),
+        [finding("src/main.rs", 2, 15, RULE, "warn")]
+    );
 
     // Long and short forms mix, in order, wherever the path is.
     let out = cli(
         ws.path(),
-        &["check", "--allow", RULE, ".", "--warn", "config", "--format", "json"],
+        &[
+            "check", "--allow", RULE, ".", "--warn", "config", "--format", "json",
+        ],
     );
     out.expect_code(0);
-    assert_eq!(out.findings(), [finding("src/main.rs", 2, 15, RULE, "warn")]);
+    assert_eq!(
+        out.findings(),
+        [finding("src/main.rs", 2, 15, RULE, "warn")]
+    );
 }
 
 #[test]
@@ -424,7 +481,10 @@ fn a_category_name_selects_its_rules() {
 
     let out = ws.json(&["-W", "config"]);
     out.expect_code(0);
-    assert_eq!(out.findings(), [finding("src/main.rs", 2, 15, RULE, "warn")]);
+    assert_eq!(
+        out.findings(),
+        [finding("src/main.rs", 2, 15, RULE, "warn")]
+    );
 
     // `meta` holds unused-suppression, a warning by default.
     let ws = Workspace::with_main(&format!("// fitness: ignore[{RULE}] nothing here\n{CLEAN}"));
@@ -517,7 +577,10 @@ fn findings_are_sorted_by_path_line_column_rule() {
         "src/alpha.rs",
         "pub fn g() {\n    let _ = 1;\n}\npub const X: &str = \"amqp://mq.internal:5672\";\n",
     );
-    ws.write("src/beta/mod.rs", "pub const Y: &str = \"mongodb://mongo.internal/db\";\n");
+    ws.write(
+        "src/beta/mod.rs",
+        "pub const Y: &str = \"mongodb://mongo.internal/db\";\n",
+    );
     let out = ws.json(&[]);
     out.expect_code(1);
     let found: Vec<(String, u64, u64, String)> = out
@@ -560,10 +623,22 @@ fn human_format_shows_code_location_and_summary() {
     let ws = Workspace::with_main(HARDCODED);
     let out = ws.check(&["--color", "never"]);
     out.expect_code(1);
-    assert!(out.stdout.contains("fitness::hardcoded-backing-service"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("fitness::hardcoded-backing-service"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("src/main.rs:2:15"), "{}", out.stdout);
-    assert!(out.stdout.contains("postgres://db.internal/app"), "snippet: {}", out.stdout);
-    assert!(!out.stdout.contains('\u{1b}'), "colour with --color never: {}", out.stdout);
+    assert!(
+        out.stdout.contains("postgres://db.internal/app"),
+        "snippet: {}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains('\u{1b}'),
+        "colour with --color never: {}",
+        out.stdout
+    );
     assert_eq!(
         out.stdout.trim_end().lines().last(),
         Some("1 error, 0 warnings in 2 files"),
@@ -573,7 +648,11 @@ fn human_format_shows_code_location_and_summary() {
 
     let quiet = ws.check(&["--color", "never", "--quiet"]);
     quiet.expect_code(1);
-    assert!(quiet.stdout.contains("fitness::hardcoded-backing-service"), "{}", quiet.stdout);
+    assert!(
+        quiet.stdout.contains("fitness::hardcoded-backing-service"),
+        "{}",
+        quiet.stdout
+    );
     assert!(!quiet.stdout.contains("in 2 files"), "{}", quiet.stdout);
 
     let clean = Workspace::with_main(CLEAN).check(&["--color", "never"]);
@@ -587,7 +666,10 @@ fn realistic_fixture_fails_with_sorted_production_findings() {
         .join("fixtures/config/hardcoded-backing-service/direct");
     let fixture = fixture.to_str().unwrap();
     let elsewhere = Workspace::bare();
-    let out = cli(elsewhere.path(), &["fitness", "check", fixture, "--format", "json"]);
+    let out = cli(
+        elsewhere.path(),
+        &["fitness", "check", fixture, "--format", "json"],
+    );
     out.expect_code(1);
     let found = out.findings();
     assert!(found.len() >= 3, "{}", out.stdout);
@@ -607,7 +689,11 @@ fn realistic_fixture_fails_with_sorted_production_findings() {
     let human = cli(elsewhere.path(), &["fitness", fixture, "--color", "never"]);
     human.expect_code(1);
     assert!(human.stdout.contains("fitness::hardcoded-backing-service"));
-    assert!(human.stdout.contains(&format!("{} errors, 0 warnings", found.len())));
+    assert!(
+        human
+            .stdout
+            .contains(&format!("{} errors, 0 warnings", found.len()))
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -619,10 +705,16 @@ fn fitness_toml_sets_a_level() {
     ws.write("fitness.toml", format!("[rules]\n{RULE} = \"warn\"\n"));
     let out = ws.json(&[]);
     out.expect_code(0);
-    assert_eq!(out.findings(), [finding("src/main.rs", 2, 15, RULE, "warn")]);
+    assert_eq!(
+        out.findings(),
+        [finding("src/main.rs", 2, 15, RULE, "warn")]
+    );
 
     // The table form with `level`.
-    ws.write("fitness.toml", format!("[rules.{RULE}]\nlevel = \"allow\"\n"));
+    ws.write(
+        "fitness.toml",
+        format!("[rules.{RULE}]\nlevel = \"allow\"\n"),
+    );
     let out = ws.json(&[]);
     out.expect_code(0);
     assert!(out.findings().is_empty(), "{}", out.stdout);
@@ -637,7 +729,10 @@ fn cargo_toml_metadata_sets_a_level() {
     );
     let out = ws.json(&[]);
     out.expect_code(0);
-    assert_eq!(out.findings(), [finding("src/main.rs", 2, 15, RULE, "warn")]);
+    assert_eq!(
+        out.findings(),
+        [finding("src/main.rs", 2, 15, RULE, "warn")]
+    );
 }
 
 #[test]
@@ -658,7 +753,10 @@ fn fitness_toml_wins_over_cargo_toml_metadata() {
     ws.write("fitness.toml", format!("[rules]\n{RULE} = \"warn\"\n"));
     let out = ws.json(&[]);
     out.expect_code(0);
-    assert_eq!(out.findings(), [finding("src/main.rs", 2, 15, RULE, "warn")]);
+    assert_eq!(
+        out.findings(),
+        [finding("src/main.rs", 2, 15, RULE, "warn")]
+    );
 
     // A category in fitness.toml is still the later layer.
     ws.write("fitness.toml", "[rules]\nconfig = \"allow\"\n");
@@ -673,7 +771,10 @@ fn command_line_wins_over_fitness_toml() {
     ws.write("fitness.toml", format!("[rules]\n{RULE} = \"warn\"\n"));
     let out = ws.json(&["-D", RULE]);
     out.expect_code(1);
-    assert_eq!(out.findings(), [finding("src/main.rs", 2, 15, RULE, "deny")]);
+    assert_eq!(
+        out.findings(),
+        [finding("src/main.rs", 2, 15, RULE, "deny")]
+    );
 
     ws.write("fitness.toml", format!("[rules]\n{RULE} = \"deny\"\n"));
     let out = ws.json(&["-A", RULE]);
@@ -696,7 +797,10 @@ fn a_category_key_sets_its_rules() {
     ws.write("fitness.toml", "[rules]\nconfig = \"warn\"\n");
     let out = ws.json(&[]);
     out.expect_code(0);
-    assert_eq!(out.findings(), [finding("src/main.rs", 2, 15, RULE, "warn")]);
+    assert_eq!(
+        out.findings(),
+        [finding("src/main.rs", 2, 15, RULE, "warn")]
+    );
 }
 
 #[test]
@@ -730,14 +834,23 @@ fn a_rule_id_beats_its_category_in_one_file_whatever_the_order() {
     );
     let out = ws.json(&[]);
     out.expect_code(0);
-    assert_eq!(out.findings(), [finding("src/main.rs", 2, 15, RULE, "warn")]);
+    assert_eq!(
+        out.findings(),
+        [finding("src/main.rs", 2, 15, RULE, "warn")]
+    );
 }
 
 #[test]
 fn overrides_apply_only_to_their_paths() {
     let ws = Workspace::with_main(HARDCODED);
-    ws.write("src/legacy/mod.rs", "pub const URL: &str = \"redis://cache.internal:6379\";\n");
-    ws.write("src/legacy_not.rs", "pub const URL: &str = \"redis://cache.internal:6379\";\n");
+    ws.write(
+        "src/legacy/mod.rs",
+        "pub const URL: &str = \"redis://cache.internal:6379\";\n",
+    );
+    ws.write(
+        "src/legacy_not.rs",
+        "pub const URL: &str = \"redis://cache.internal:6379\";\n",
+    );
     ws.write(
         "fitness.toml",
         format!("[[overrides]]\npaths = [\"src/legacy/**\"]\nrules = {{ {RULE} = \"allow\" }}\n"),
@@ -778,7 +891,8 @@ fn ignore_entries_suppress_with_a_reason() {
     let out = ws.check(&["--color", "never"]);
     out.expect_code(0);
     assert!(
-        out.stdout.contains("0 errors, 0 warnings in 2 files (1 suppressed)"),
+        out.stdout
+            .contains("0 errors, 0 warnings in 2 files (1 suppressed)"),
         "{}",
         out.stdout
     );
@@ -879,7 +993,10 @@ fn config_flag_reads_another_file() {
     ws.write("other.toml", format!("[rules]\n{RULE} = \"warn\"\n"));
     let out = ws.json(&["--config", "other.toml"]);
     out.expect_code(0);
-    assert_eq!(out.findings(), [finding("src/main.rs", 2, 15, RULE, "warn")]);
+    assert_eq!(
+        out.findings(),
+        [finding("src/main.rs", 2, 15, RULE, "warn")]
+    );
 
     // Outside the workspace, by absolute path.
     let elsewhere = Workspace::bare();
@@ -932,7 +1049,10 @@ fn config_error_unknown_key_in_an_override() {
 #[test]
 fn config_error_unknown_rule_id() {
     let out = config_error("[rules]\nhardcoded-backing-servic = \"warn\"\n");
-    assert_mentions(&out.stderr, "unknown rule or category `hardcoded-backing-servic`");
+    assert_mentions(
+        &out.stderr,
+        "unknown rule or category `hardcoded-backing-servic`",
+    );
     assert_mentions(&out.stderr, "fitness.toml:2:1");
     assert_mentions(&out.stderr, "not a rule id or category");
 }
@@ -942,7 +1062,8 @@ fn config_error_unknown_rule_id_in_overrides_and_ignore() {
     let out = config_error("[[overrides]]\npaths = [\"src/**\"]\nrules = { nope = \"warn\" }\n");
     assert_mentions(&out.stderr, "unknown rule or category `nope`");
     assert_mentions(&out.stderr, "fitness.toml:3:11");
-    let out = config_error("[[ignore]]\nrules = [\"nope\"]\npaths = [\"src/**\"]\nreason = \"x\"\n");
+    let out =
+        config_error("[[ignore]]\nrules = [\"nope\"]\npaths = [\"src/**\"]\nreason = \"x\"\n");
     assert_mentions(&out.stderr, "unknown rule or category `nope`");
     assert_mentions(&out.stderr, "fitness.toml:2:10");
 }
@@ -962,7 +1083,10 @@ fn config_error_bad_level() {
 #[test]
 fn config_error_unknown_rule_option() {
     let out = config_error(&format!("[rules]\n{RULE} = {{ bogus = 1 }}\n"));
-    assert_mentions(&out.stderr, "rule `hardcoded-backing-service` has no option `bogus`");
+    assert_mentions(
+        &out.stderr,
+        "rule `hardcoded-backing-service` has no option `bogus`",
+    );
     assert_mentions(&out.stderr, "fitness.toml:2:29");
     // Options belong to rules, not categories.
     let out = config_error("[rules]\nconfig = { report-fallback = false }\n");
@@ -981,7 +1105,9 @@ fn config_error_unknown_rule_option_in_a_table_points_at_the_key() {
 
 #[test]
 fn config_error_wrong_option_type() {
-    let out = config_error(&format!("[rules]\n{RULE} = {{ report-fallback = \"yes\" }}\n"));
+    let out = config_error(&format!(
+        "[rules]\n{RULE} = {{ report-fallback = \"yes\" }}\n"
+    ));
     assert_mentions(
         &out.stderr,
         "option `report-fallback` of rule `hardcoded-backing-service` takes true or false",
@@ -1021,11 +1147,17 @@ fn inline_suppressions_on_the_line_and_the_line_above() {
     let out = ws.json(&[]);
     out.expect_code(1);
     // Only the unsuppressed one on line 5 is left.
-    assert_eq!(out.findings(), [finding("src/main.rs", 5, 13, RULE, "deny")]);
+    assert_eq!(
+        out.findings(),
+        [finding("src/main.rs", 5, 13, RULE, "deny")]
+    );
     assert_eq!(out.json()["summary"]["suppressed"], 2);
 
     // File-wide.
-    ws.write("src/main.rs", format!("// fitness: ignore-file[{RULE}] legacy\n{main}"));
+    ws.write(
+        "src/main.rs",
+        format!("// fitness: ignore-file[{RULE}] legacy\n{}", serving(&main)),
+    );
     let out = ws.json(&[]);
     out.expect_code(0);
     assert!(out.findings().is_empty(), "{}", out.stdout);
@@ -1065,13 +1197,20 @@ fn an_unknown_rule_in_a_suppression_fails_with_a_suggestion() {
     );
     let unknown = out.of_rule("unknown-rule");
     let near = unknown[0]["help"].as_str().unwrap();
-    assert!(near.contains("did you mean `hardcoded-backing-service`"), "{near}");
+    assert!(
+        near.contains("did you mean `hardcoded-backing-service`"),
+        "{near}"
+    );
     let far = unknown[1]["help"].as_str().unwrap();
     assert!(!far.contains("did you mean"), "{far}");
 
     let human = ws.check(&["--color", "never"]);
     human.expect_code(1);
-    assert!(human.stdout.contains("fitness::unknown-rule"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("fitness::unknown-rule"),
+        "{}",
+        human.stdout
+    );
     assert!(human.stdout.contains("did you mean"), "{}", human.stdout);
 }
 
@@ -1110,7 +1249,10 @@ fn rules_as_json_lists_every_rule() {
     out.expect_code(0);
     let list = out.json();
     let list = list.as_array().expect("a JSON array");
-    let mut ids: Vec<&str> = list.iter().map(|rule| rule["id"].as_str().unwrap()).collect();
+    let mut ids: Vec<&str> = list
+        .iter()
+        .map(|rule| rule["id"].as_str().unwrap())
+        .collect();
     ids.sort_unstable();
     let mut expected: Vec<&str> = registry::all().iter().map(|meta| meta.id).collect();
     expected.sort_unstable();
@@ -1162,7 +1304,10 @@ fn explain_an_unknown_rule_exits_2() {
 #[test]
 fn init_writes_every_rule_at_its_default_level() {
     let ws = Workspace::with_main(HARDCODED);
-    ws.write("src/other.rs", "// fitness: ignore[log-to-file] nothing\npub fn f() {}\n");
+    ws.write(
+        "src/other.rs",
+        "// fitness: ignore[log-to-file] nothing\npub fn f() {}\n",
+    );
     let before = ws.json(&[]);
     let elsewhere = Workspace::bare();
     let out = cli(
@@ -1184,7 +1329,10 @@ fn init_writes_every_rule_at_its_default_level() {
         );
     }
     assert_eq!(rules.len(), registry::all().len(), "{text}");
-    assert!(text.lines().any(|line| line.starts_with('#')), "commented: {text}");
+    assert!(
+        text.lines().any(|line| line.starts_with('#')),
+        "commented: {text}"
+    );
 
     let after = ws.json(&[]);
     assert_eq!(after.code, before.code);
@@ -1209,12 +1357,15 @@ fn init_refuses_to_overwrite() {
 #[test]
 fn init_from_a_member_writes_at_the_workspace_root() {
     let ws = Workspace::bare();
-    ws.write("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n")
-        .write(
-            "crates/api/Cargo.toml",
-            "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-        )
-        .write("crates/api/src/main.rs", CLEAN);
+    ws.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n",
+    )
+    .write(
+        "crates/api/Cargo.toml",
+        "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .write("crates/api/src/main.rs", serving(CLEAN));
     cli(&ws.join("crates/api/src"), &["fitness", "init"]).expect_code(0);
     assert!(ws.join("fitness.toml").is_file());
     assert!(!ws.join("crates/api/fitness.toml").exists());
@@ -1226,17 +1377,20 @@ fn init_from_a_member_writes_at_the_workspace_root() {
 /// A workspace of two members, each with one finding.
 fn two_members() -> Workspace {
     let ws = Workspace::bare();
-    ws.write("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n")
-        .write(
-            "crates/api/Cargo.toml",
-            "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-        )
-        .write("crates/api/src/main.rs", HARDCODED)
-        .write(
-            "crates/worker/Cargo.toml",
-            "[package]\nname = \"worker\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-        )
-        .write("crates/worker/src/main.rs", HARDCODED);
+    ws.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n",
+    )
+    .write(
+        "crates/api/Cargo.toml",
+        "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .write("crates/api/src/main.rs", serving(HARDCODED))
+    .write(
+        "crates/worker/Cargo.toml",
+        "[package]\nname = \"worker\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .write("crates/worker/src/main.rs", serving(HARDCODED));
     ws
 }
 
@@ -1247,16 +1401,31 @@ fn manifest_path_selects_the_workspace() {
     let manifest = ws.join("Cargo.toml");
     let out = cli(
         elsewhere.path(),
-        &["fitness", "--manifest-path", manifest.to_str().unwrap(), "--format", "json"],
+        &[
+            "fitness",
+            "--manifest-path",
+            manifest.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
     );
     out.expect_code(1);
-    assert_eq!(out.findings(), [finding("src/main.rs", 2, 15, RULE, "deny")]);
+    assert_eq!(
+        out.findings(),
+        [finding("src/main.rs", 2, 15, RULE, "deny")]
+    );
 
     // Relative to the current directory, with the check subcommand.
     let members = two_members();
     let out = cli(
         &members.join("crates"),
-        &["check", "--manifest-path", "../Cargo.toml", "--format", "json"],
+        &[
+            "check",
+            "--manifest-path",
+            "../Cargo.toml",
+            "--format",
+            "json",
+        ],
     );
     out.expect_code(1);
     assert_eq!(
@@ -1285,22 +1454,32 @@ fn current_directory_inside_a_member_finds_the_workspace_root() {
             "from {cwd}"
         );
     }
-    // A path inside a member means the same.
+    // A path inside a member finds the same root (its fitness.toml applies, paths are from the
+    // root) and limits the run to that path.
     let out = cli(ws.path(), &["crates/api/src", "--format", "json"]);
-    assert_eq!(out.findings().len(), 2, "{}", out.stdout);
+    out.expect_code(0);
+    assert_eq!(
+        out.findings(),
+        [finding("crates/api/src/main.rs", 2, 15, RULE, "warn")]
+    );
 }
 
 #[test]
 fn a_directory_that_is_not_a_cargo_workspace_is_checked() {
     let ws = Workspace::bare();
     assert!(
-        !ws.path().ancestors().any(|dir| dir.join("Cargo.toml").is_file()),
+        !ws.path()
+            .ancestors()
+            .any(|dir| dir.join("Cargo.toml").is_file()),
         "the temporary directory {} is inside a Cargo workspace; set TMPDIR elsewhere",
         ws.path().display()
     );
-    ws.write("Dockerfile", "FROM rust:1.85\n# fitness: ignore[log-to-file] nothing to suppress\nCMD [\"/app\"]\n")
-        .write("deploy/app.yaml", "apiVersion: v1\nkind: Service\n")
-        .write(".env", "PORT=8080\n");
+    ws.write(
+        "Dockerfile",
+        "FROM rust:1.85\n# fitness: ignore[log-to-file] nothing to suppress\nCMD [\"/app\"]\n",
+    )
+    .write("deploy/app.yaml", "apiVersion: v1\nkind: Service\n")
+    .write(".env", "PORT=8080\n");
     let out = cli(ws.path(), &["fitness", "--format", "json"]);
     out.expect_code(0);
     assert_eq!(out.json()["summary"]["files"], 3, "{}", out.stdout);
@@ -1316,6 +1495,9 @@ fn a_directory_that_is_not_a_cargo_workspace_is_checked() {
     );
     // By path, from elsewhere.
     let elsewhere = Workspace::bare();
-    let out = cli(elsewhere.path(), &["fitness", "check", ws.path().to_str().unwrap()]);
+    let out = cli(
+        elsewhere.path(),
+        &["fitness", "check", ws.path().to_str().unwrap()],
+    );
     out.expect_code(0);
 }

@@ -12,13 +12,13 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::diagnostic::{Finding, Level, Position};
 use crate::facts::RustFacts;
-use crate::rule::{Category, CodeScope, Reporter, Rule};
+use crate::rule::{Category, CodeScope, Reporter, Rule, WorkspaceReporter};
 use crate::rules::meta::{parse_error, unknown_rule, unused_suppression};
 use crate::source::manifest::Manifest;
 use crate::source::rust::{CodeRole, RustFile};
 use crate::source::{FileKind, LoadError, SourceFile, dockerfile, location_without_text, yaml};
 use crate::suppress::inline::{self, InlineSuppression, MalformedSuppression};
-use crate::workspace::{Workspace, WorkspaceFile};
+use crate::workspace::{ServiceCode, Workspace, WorkspaceFile};
 use crate::{registry, source};
 
 /// The result of a run.
@@ -52,33 +52,29 @@ struct FileOutcome {
 
 /// Checks every file of the workspace with the configured rules.
 pub fn check(workspace: &Workspace, config: &Config, rules: &[Box<dyn Rule>]) -> Report {
-    let outcomes: Vec<FileOutcome> = workspace
+    let mut outcomes: Vec<FileOutcome> = workspace
         .files
         .par_iter()
         .map(|file| check_file(workspace, config, rules, file))
         .collect();
+    add_workspace_findings(workspace, config, rules, &mut outcomes);
+
     let serving = outcomes
         .iter()
         .filter(|o| o.serves)
         .filter_map(|o| o.source.as_ref())
         .map(|s| s.path.as_path());
-    let services: Vec<&std::path::Path> = workspace
-        .service_packages(serving)
-        .iter()
-        .map(|p| p.dir.as_path())
-        .collect();
-    let is_service_code = |path: &std::path::Path| match workspace.package_of(path) {
-        Some(package) => services.contains(&package.dir.as_path()),
-        None => true,
-    };
+    let services = ServiceCode::new(workspace, serving);
     let today = jiff::Zoned::now().date();
-    finish(
+    let mut report = finish(
         outcomes,
         config,
         today,
         workspace.scope.is_none(),
-        &is_service_code,
-    )
+        &|path| services.contains(path),
+    );
+    report.files_checked = workspace.files.len();
+    report
 }
 
 fn check_file(
@@ -171,6 +167,9 @@ fn check_source(
         },
         FileKind::Dockerfile => {
             let dockerfile = dockerfile::parse(&source.text);
+            for rule in &enabled {
+                rule.check_dockerfile(&dockerfile, &mut out);
+            }
             for error in &dockerfile.errors {
                 out.report(
                     &parse_error::META,
@@ -504,4 +503,42 @@ fn closest_rule(id: &str) -> Option<&'static str> {
         .filter(|(distance, _)| *distance <= 3)
         .min()
         .map(|(_, id)| id)
+}
+
+/// Runs the whole-workspace hooks and files each finding with the outcome of its file, so
+/// suppressions in that file apply to it.
+fn add_workspace_findings(
+    workspace: &Workspace,
+    config: &Config,
+    rules: &[Box<dyn Rule>],
+    outcomes: &mut Vec<FileOutcome>,
+) {
+    let mut out = WorkspaceReporter::default();
+    for rule in rules {
+        if config.enabled_anywhere(rule.meta().id) {
+            rule.check_workspace(workspace, &mut out);
+        }
+    }
+    let (findings, sources) = out.into_parts();
+    for finding in findings {
+        let existing = outcomes.iter_mut().find(|o| {
+            o.source
+                .as_ref()
+                .is_some_and(|s| s.path == finding.location.path)
+        });
+        match existing {
+            Some(outcome) => outcome.findings.push(finding),
+            None => {
+                let source = sources
+                    .iter()
+                    .find(|s| s.path == finding.location.path)
+                    .cloned();
+                outcomes.push(FileOutcome {
+                    source,
+                    findings: vec![finding],
+                    ..FileOutcome::default()
+                });
+            }
+        }
+    }
 }

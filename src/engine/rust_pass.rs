@@ -229,6 +229,15 @@ impl RustContext<'_, '_> {
                     names.push(item.ident.to_string());
                     break;
                 }
+                Node::Item(Item::Fn(function)) => {
+                    names.push(function.sig.ident.to_string());
+                    break;
+                }
+                Node::ImplItem(ImplItem::Fn(function)) => {
+                    names.push(function.sig.ident.to_string());
+                    break;
+                }
+
                 Node::Expr(
                     Expr::Paren(_)
                     | Expr::Group(_)

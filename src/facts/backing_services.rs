@@ -119,8 +119,24 @@ const PRIVATE_SUFFIXES: &[&str] = &[
 /// Words in a name that mark a URL as the service's own or a browser's (`allowed_origin`,
 /// `redirect_url`, `PUBLIC_URL`), not a backing service it calls.
 const OWN_ADDRESS_WORDS: &[&str] = &[
-    "origin", "redirect", "callback", "issuer", "audience", "public", "external", "frontend",
-    "homepage", "website", "site", "cors", "self",
+    "origin",
+    "redirect",
+    "callback",
+    "issuer",
+    "audience",
+    "public",
+    "external",
+    "frontend",
+    "homepage",
+    "website",
+    "site",
+    "cors",
+    "self",
+    "link",
+    "placeholder",
+    "example",
+    "dummy",
+    "sample",
 ];
 
 /// Whether one of the names a URL is given says it is not a backing service.
@@ -165,6 +181,9 @@ fn url(scheme: &str, rest: &str) -> Option<BackingTarget> {
     let first = host_port.split(',').next().unwrap_or_default();
     let host = split_host(first);
     if host.is_empty() || host.contains(['{', '}', '$', '<', '>']) || is_unspecified(host) {
+        return None;
+    }
+    if is_documentation_host(&host.to_ascii_lowercase()) {
         return None;
     }
     if known.port.is_none() && !is_private_host(host) {
@@ -243,10 +262,21 @@ pub fn is_private_host(host: &str) -> bool {
             IpAddr::V6(v6) => v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00,
         };
     }
+    if is_documentation_host(&host) {
+        return false;
+    }
     host == "localhost"
         || host == "host.docker.internal"
         || !host.contains('.')
         || PRIVATE_SUFFIXES.iter().any(|suffix| host.ends_with(suffix))
+}
+
+/// Names reserved for documentation and tests (RFC 2606, RFC 6761): `example.com`,
+/// `resource.example.local`, `db.test`.
+fn is_documentation_host(host: &str) -> bool {
+    host.split('.').any(|label| label == "example")
+        || host.ends_with(".test")
+        || host.ends_with(".invalid")
 }
 
 fn is_shared(ip: Ipv4Addr) -> bool {
@@ -316,6 +346,9 @@ mod tests {
         assert_eq!(service("api.example.com:5432"), None);
         assert_eq!(service("sqlite://data.db"), None);
         assert_eq!(service("12:30"), None);
+        assert_eq!(service("https://resource.example.local"), None);
+        assert_eq!(service("postgres://db.example.com/app"), None);
+        assert_eq!(service("redis://cache.test:6379"), None);
         assert_eq!(service("10:5432"), None);
         assert_eq!(service("set host=db dbname=x before starting"), None);
         assert_eq!(

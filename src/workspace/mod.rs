@@ -170,31 +170,6 @@ impl Workspace {
             .max_by_key(|package| package.dir.components().count())
     }
 
-    /// The packages that hold service code: those with a file in `serving` (files that start a
-    /// server or consumer), and the workspace packages they depend on, transitively.
-    pub fn service_packages<'p>(
-        &self,
-        serving: impl IntoIterator<Item = &'p Path>,
-    ) -> Vec<&Package> {
-        let mut services: Vec<&Package> = Vec::new();
-        let mut queue: Vec<&Package> = serving
-            .into_iter()
-            .filter_map(|path| self.package_of(path))
-            .collect();
-        while let Some(package) = queue.pop() {
-            if services.iter().any(|known| std::ptr::eq(*known, package)) {
-                continue;
-            }
-            services.push(package);
-            queue.extend(
-                self.packages
-                    .iter()
-                    .filter(|p| package.dependencies.contains(&p.name)),
-            );
-        }
-        services
-    }
-
     /// What a Rust file is for: shipping code, tests, benches, examples or a build script.
     pub fn code_role(&self, path: &Path) -> CodeRole {
         match self.package_of(path) {
@@ -371,4 +346,99 @@ fn is_helm_template(path: &Path) -> bool {
                     .parent()
                     .is_some_and(|chart| chart.join("Chart.yaml").is_file())
         })
+}
+
+/// Which code is service code: the shipping code of a binary that runs a server or consumer,
+/// and of the workspace libraries such a binary depends on. CLI tools, admin binaries and
+/// load generators are not.
+pub struct ServiceCode<'w> {
+    workspace: &'w Workspace,
+    /// Packages all of whose code is service code.
+    packages: Vec<&'w Package>,
+    /// In a package whose binaries are servers and clients side by side, the binaries that are not.
+    non_service_binaries: Vec<PathBuf>,
+}
+
+impl<'w> ServiceCode<'w> {
+    /// From the files that start a server or consumer (paths relative to the root).
+    pub fn new<'p>(workspace: &'w Workspace, serving: impl IntoIterator<Item = &'p Path>) -> Self {
+        let serving: Vec<&Path> = serving.into_iter().collect();
+        let mut packages = Vec::new();
+        let mut non_service_binaries = Vec::new();
+        for package in &workspace.packages {
+            let binaries: Vec<PathBuf> = package
+                .targets
+                .iter()
+                .filter(|t| t.kinds.iter().any(|k| k == "bin"))
+                .map(|t| {
+                    t.src_path
+                        .strip_prefix(&workspace.root)
+                        .unwrap_or(&t.src_path)
+                        .to_path_buf()
+                })
+                .collect();
+            let serving_here: Vec<&Path> = serving
+                .iter()
+                .copied()
+                .filter(|path| {
+                    workspace
+                        .package_of(path)
+                        .is_some_and(|p| std::ptr::eq(p, package))
+                })
+                .collect();
+            // A library serves no one by itself; it is service code when a service uses it.
+            let is_library = binaries.is_empty() && !package.targets.is_empty();
+            if serving_here.is_empty() || is_library {
+                continue;
+            }
+            packages.push(package);
+            let only_in_binaries = serving_here
+                .iter()
+                .all(|path| binaries.iter().any(|b| b == path));
+            if only_in_binaries {
+                non_service_binaries.extend(
+                    binaries
+                        .into_iter()
+                        .filter(|b| !serving_here.contains(&b.as_path())),
+                );
+            }
+        }
+        let mut index = 0;
+        while index < packages.len() {
+            let dependencies = &packages[index].dependencies;
+            for dependency in workspace
+                .packages
+                .iter()
+                .filter(|p| dependencies.contains(&p.name))
+            {
+                if !packages
+                    .iter()
+                    .any(|known| std::ptr::eq(*known, dependency))
+                {
+                    packages.push(dependency);
+                }
+            }
+            index += 1;
+        }
+        ServiceCode {
+            workspace,
+            packages,
+            non_service_binaries,
+        }
+    }
+
+    pub fn contains(&self, path: &Path) -> bool {
+        match self.workspace.package_of(path) {
+            Some(package) => {
+                self.packages
+                    .iter()
+                    .any(|known| std::ptr::eq(*known, package))
+                    && !self
+                        .non_service_binaries
+                        .iter()
+                        .any(|binary| binary == path)
+            }
+            None => true,
+        }
+    }
 }
