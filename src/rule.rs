@@ -4,9 +4,10 @@ use serde::Serialize;
 
 use crate::diagnostic::{Finding, Level, Span};
 use crate::engine::rust_pass::RustContext;
+use crate::facts::RustFacts;
 use crate::source::SourceFile;
 use crate::source::dockerfile::Dockerfile;
-use crate::workspace::Workspace;
+use crate::workspace::{ServiceCode, Workspace};
 
 use crate::source::manifest::Manifest;
 
@@ -213,8 +214,21 @@ pub trait Rule: Send + Sync {
     fn check_dockerfile(&self, _dockerfile: &Dockerfile, _out: &mut Reporter<'_>) {}
 
     /// Called once per run, after every file was checked, for what no single file shows
-    /// (a missing Cargo.lock). Findings may point into any file.
-    fn check_workspace(&self, _workspace: &Workspace, _out: &mut WorkspaceReporter) {}
+    /// (a missing Cargo.lock, a server binary with no SIGTERM handler in any of its files).
+    /// Findings may point into any file.
+    fn check_workspace(&self, _cx: &WorkspaceContext<'_>, _out: &mut WorkspaceReporter) {}
+}
+
+/// What whole-workspace rules see: the workspace, the facts of every Rust file, and which
+/// code is service code.
+pub struct WorkspaceContext<'a> {
+    pub workspace: &'a Workspace,
+    /// The facts of every Rust file that parsed, with its path relative to the root.
+    pub rust_facts: &'a [(
+        std::sync::Arc<std::path::PathBuf>,
+        std::sync::Arc<RustFacts>,
+    )],
+    pub services: &'a ServiceCode<'a>,
 }
 
 /// Collects findings about the workspace as a whole, in whatever file they belong.

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::diagnostic::{Finding, Level, Position};
 use crate::facts::RustFacts;
-use crate::rule::{Category, CodeScope, Reporter, Rule, WorkspaceReporter};
+use crate::rule::{Category, CodeScope, Reporter, Rule, WorkspaceContext, WorkspaceReporter};
 use crate::rules::meta::{parse_error, unknown_rule, unused_suppression};
 use crate::source::manifest::Manifest;
 use crate::source::rust::{CodeRole, RustFile};
@@ -46,8 +46,8 @@ struct FileOutcome {
     malformed: Vec<MalformedSuppression>,
     /// Files this one declares as `#[cfg(test)]` modules.
     test_modules: Vec<PathBuf>,
-    /// The file starts a server or a consumer.
-    serves: bool,
+    /// The facts of a Rust file that parsed, for whole-workspace rules.
+    facts: Option<Arc<RustFacts>>,
 }
 
 /// Checks every file of the workspace with the configured rules.
@@ -57,14 +57,21 @@ pub fn check(workspace: &Workspace, config: &Config, rules: &[Box<dyn Rule>]) ->
         .par_iter()
         .map(|file| check_file(workspace, config, rules, file))
         .collect();
-    add_workspace_findings(workspace, config, rules, &mut outcomes);
-
-    let serving = outcomes
+    let rust_facts: Vec<(Arc<PathBuf>, Arc<RustFacts>)> = outcomes
         .iter()
-        .filter(|o| o.serves)
-        .filter_map(|o| o.source.as_ref())
-        .map(|s| s.path.as_path());
+        .filter_map(|o| Some((o.source.as_ref()?.path.clone(), o.facts.clone()?)))
+        .collect();
+    let serving = rust_facts
+        .iter()
+        .filter(|(_, facts)| !facts.servers.is_empty())
+        .map(|(path, _)| path.as_path());
     let services = ServiceCode::new(workspace, serving);
+    let cx = WorkspaceContext {
+        workspace,
+        rust_facts: &rust_facts,
+        services: &services,
+    };
+    add_workspace_findings(&cx, config, rules, &mut outcomes);
     let today = jiff::Zoned::now().date();
     let mut report = finish(
         outcomes,
@@ -126,7 +133,7 @@ fn check_source(
         .collect();
     let mut out = Reporter::new(&source);
     let mut test_modules = Vec::new();
-    let mut serves = false;
+    let mut rust_facts = None;
     match source.kind {
         FileKind::Rust => {
             match RustFile::parse(&source, role) {
@@ -134,7 +141,7 @@ fn check_source(
                     let facts = RustFacts::extract(&rust);
                     rust_pass::check(&rust, &facts, &enabled, &mut out);
                     test_modules = rust.test_module_files();
-                    serves = !facts.servers.is_empty();
+                    rust_facts = Some(Arc::new(facts));
                 }
                 Err(error) => {
                     out.report(
@@ -201,7 +208,7 @@ fn check_source(
         suppressions,
         malformed,
         test_modules,
-        serves,
+        facts: rust_facts,
     }
 }
 
@@ -508,7 +515,7 @@ fn closest_rule(id: &str) -> Option<&'static str> {
 /// Runs the whole-workspace hooks and files each finding with the outcome of its file, so
 /// suppressions in that file apply to it.
 fn add_workspace_findings(
-    workspace: &Workspace,
+    cx: &WorkspaceContext<'_>,
     config: &Config,
     rules: &[Box<dyn Rule>],
     outcomes: &mut Vec<FileOutcome>,
@@ -516,9 +523,10 @@ fn add_workspace_findings(
     let mut out = WorkspaceReporter::default();
     for rule in rules {
         if config.enabled_anywhere(rule.meta().id) {
-            rule.check_workspace(workspace, &mut out);
+            rule.check_workspace(cx, &mut out);
         }
     }
+
     let (findings, sources) = out.into_parts();
     for finding in findings {
         let existing = outcomes.iter_mut().find(|o| {
