@@ -172,18 +172,21 @@ fn list_rules(format: RulesFormat) -> u8 {
             out.write_all(text.as_bytes())
         }
     };
+    finish_output(result)
+}
+
+/// A closed pipe (`cargo fitness rules | head`) is not an error.
+fn finish_output(result: std::io::Result<()>) -> u8 {
     match result {
         Ok(()) => EXIT_CLEAN,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => EXIT_CLEAN,
         Err(error) => fail(error),
     }
 }
 
 fn explain(rule: &str) -> u8 {
     match registry::find(rule) {
-        Some(meta) => {
-            print!("{}", meta.docs);
-            EXIT_CLEAN
-        }
+        Some(meta) => finish_output(std::io::stdout().lock().write_all(meta.docs.as_bytes())),
         None => fail(format!(
             "unknown rule `{rule}`; `cargo fitness rules` lists every rule"
         )),

@@ -83,7 +83,8 @@ impl Config {
     pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Config, Box<ConfigError>> {
         let mut config = Config::with_defaults();
         let manifest = root.join("Cargo.toml");
-        if let Some(file) = read(&manifest, root)? {
+        // A Cargo.toml that cannot be read is the check's to report, as a parse error.
+        if let Some(file) = read(&manifest, root).ok().flatten() {
             if let Some(raw) = raw::from_cargo_metadata(&file)? {
                 config.apply(raw, file)?;
             }

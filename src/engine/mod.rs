@@ -50,13 +50,28 @@ struct FileOutcome {
     facts: Option<Arc<RustFacts>>,
 }
 
+/// Syntax trees are walked recursively (syn, the rule pass, dropping them): deeply nested code
+/// needs deep stacks. The stacks are reserved, not committed, so they cost address space only.
+const WORKER_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+static POOL: std::sync::LazyLock<rayon::ThreadPool> = std::sync::LazyLock::new(|| {
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK_BYTES)
+        .thread_name(|index| format!("fitness-worker-{index}"))
+        .build()
+        .expect("a thread pool can be built")
+});
+
 /// Checks every file of the workspace with the configured rules.
+
 pub fn check(workspace: &Workspace, config: &Config, rules: &[Box<dyn Rule>]) -> Report {
-    let mut outcomes: Vec<FileOutcome> = workspace
-        .files
-        .par_iter()
-        .map(|file| check_file(workspace, config, rules, file))
-        .collect();
+    let mut outcomes: Vec<FileOutcome> = POOL.install(|| {
+        workspace
+            .files
+            .par_iter()
+            .map(|file| check_file(workspace, config, rules, file))
+            .collect()
+    });
     let rust_facts: Vec<(Arc<PathBuf>, Arc<RustFacts>)> = outcomes
         .iter()
         .filter_map(|o| Some((o.source.as_ref()?.path.clone(), o.facts.clone()?)))
@@ -109,7 +124,7 @@ pub fn check_text(
     config: &Config,
     rules: &[Box<dyn Rule>],
 ) -> Vec<Finding> {
-    let outcome = check_source(Arc::new(source), role, config, rules);
+    let outcome = POOL.install(|| check_source(Arc::new(source), role, config, rules));
     finish(
         vec![outcome],
         config,

@@ -42,7 +42,9 @@ pub fn scan(kind: FileKind, text: &str) -> Vec<Comment> {
 
 fn own_line(text: &str, offset: usize) -> bool {
     let line_start = text[..offset].rfind('\n').map_or(0, |index| index + 1);
-    text[line_start..offset].trim().is_empty()
+    text[line_start..offset]
+        .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+        .is_empty()
 }
 
 fn comment(text: &str, start: usize, end: usize, marker_len: usize, doc: bool) -> Comment {
@@ -272,7 +274,7 @@ fn line_start_hash_comments(text: &str) -> Vec<Comment> {
     let mut comments = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start();
+        let trimmed = line.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
         if trimmed.starts_with('#') {
             let start = offset + (line.len() - trimmed.len());
             let end = offset + line.trim_end_matches(['\n', '\r']).len();

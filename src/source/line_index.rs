@@ -43,7 +43,11 @@ impl LineIndex {
     pub fn position(&self, offset: usize, text: &str) -> Position {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.line_of(offset);
-        let start = self.line_starts[line];
+        let mut start = self.line_starts[line];
+        // A byte-order mark is not a column.
+        if start == 0 && text.starts_with('\u{feff}') && offset >= 3 {
+            start = 3;
+        }
         Position {
             line: line + 1,
             column: text[start..offset].chars().count() + 1,

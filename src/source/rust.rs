@@ -69,6 +69,12 @@ impl<'s> RustFile<'s> {
         if text[base..].starts_with("#!") && !text[base + 2..].trim_start().starts_with('[') {
             base += text[base..].find('\n').unwrap_or(text.len() - base);
         }
+        if let Some(offset) = too_deep(&text[base..]) {
+            return Err(RustParseError {
+                span: Span::new(base + offset, base + offset + 1),
+                message: format!("nesting deeper than {MAX_NESTING} levels is not checked"),
+            });
+        }
         let syntax = syn::parse_str::<syn::File>(&text[base..]).map_err(|error| {
             let range = error.span().byte_range();
             RustParseError {
@@ -237,6 +243,29 @@ pub fn item_attrs(item: &Item) -> Option<&[syn::Attribute]> {
         Item::Macro(i) => &i.attrs,
         _ => return None,
     })
+}
+
+/// Brackets nested deeper than this are not parsed: no real code comes near it, and the parser
+/// and every walk over the tree recurse once per level.
+pub const MAX_NESTING: usize = 1_000;
+
+/// Where the bracket nesting first goes past `MAX_NESTING`, counting every bracket (also in
+/// strings and comments, which only makes the guard stricter).
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (offset, byte) in text.bytes().enumerate() {
+        match byte {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(offset);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Test code by attribute: `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[cfg(test)]`…

@@ -99,7 +99,7 @@ fn find_root(path: Option<&Path>, manifest_path: Option<&Path>) -> Result<(PathB
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        return Ok((absolute(dir)?, true));
+        return Ok((workspace_root_of(&absolute(dir)?), true));
     }
     let start = match path {
         Some(path) if !path.exists() => return Err(format!("`{}` does not exist", path.display())),
@@ -112,16 +112,19 @@ fn find_root(path: Option<&Path>, manifest_path: Option<&Path>) -> Result<(PathB
         .ancestors()
         .find(|dir| dir.join("Cargo.toml").is_file());
     match nearest {
-        // A workspace member: its workspace root is the nearest ancestor with `[workspace]`.
-        Some(dir) => {
-            let root = dir
-                .ancestors()
-                .find(|candidate| declares_workspace(&candidate.join("Cargo.toml")))
-                .unwrap_or(dir);
-            Ok((root.to_path_buf(), true))
-        }
+        Some(dir) => Ok((workspace_root_of(dir), true)),
         None => Ok((start, false)),
     }
+}
+
+/// A package's workspace root: the nearest ancestor (itself included) whose Cargo.toml has
+/// `[workspace]`, or the package itself.
+fn workspace_root_of(package_dir: &Path) -> PathBuf {
+    package_dir
+        .ancestors()
+        .find(|candidate| declares_workspace(&candidate.join("Cargo.toml")))
+        .unwrap_or(package_dir)
+        .to_path_buf()
 }
 
 fn absolute(path: &Path) -> Result<PathBuf, String> {
