@@ -33,6 +33,8 @@ pub enum Command {
         /// The rule id, e.g. `hardcoded-backing-service`.
         rule: String,
     },
+    /// Accept today's findings: write them to a baseline file that `check --baseline` skips.
+    Baseline(BaselineArgs),
     /// Write a commented fitness.toml listing every rule at its default level.
     Init {
         /// The workspace to write it in (default: the current one).
@@ -50,9 +52,25 @@ pub struct CheckArgs {
     /// Configuration file to use instead of `<root>/fitness.toml`.
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format (default: `human`, or `github` when `GITHUB_ACTIONS=true`).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Cargo-style message format: any `json…` value prints cargo `compiler-message` lines for
+    /// rust-analyzer (the same as `--format cargo`).
+    #[arg(long, value_name = "FMT")]
+    pub message_format: Option<String>,
+    /// Report only findings that are not in this baseline file (see `cargo fitness baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Report only findings in files changed since this git revision (and untracked files).
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
+    /// With cargo JSON output: run `cargo check` first and pass its messages through, so the
+    /// editor keeps the compiler's diagnostics.
+    #[arg(long)]
+    pub also_run_check: bool,
+    #[command(flatten)]
+    pub cargo: CargoFlags,
     /// Set a rule or category to `allow` (may repeat; later flags win).
     #[arg(short = 'A', long = "allow", value_name = "RULE|CATEGORY")]
     pub allow: Vec<String>,
@@ -68,6 +86,129 @@ pub struct CheckArgs {
     /// Print findings only: no summary line, no warnings about skipped files.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// Flags cargo and rust-analyzer pass to a check command. They are accepted so that
+/// `cargo fitness` can stand in for `cargo check`; they do not change what is checked, and are
+/// passed on to `cargo check` with `--also-run-check`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct CargoFlags {
+    #[arg(long, hide = true)]
+    pub workspace: bool,
+    #[arg(long, hide = true)]
+    pub all: bool,
+    #[arg(long, hide = true)]
+    pub all_targets: bool,
+    #[arg(long, hide = true)]
+    pub keep_going: bool,
+    #[arg(long, hide = true)]
+    pub all_features: bool,
+    #[arg(long, hide = true)]
+    pub no_default_features: bool,
+    #[arg(long, hide = true)]
+    pub lib: bool,
+    #[arg(long, hide = true)]
+    pub bins: bool,
+    #[arg(long, hide = true)]
+    pub tests: bool,
+    #[arg(long, hide = true)]
+    pub benches: bool,
+    #[arg(long, hide = true)]
+    pub examples: bool,
+    #[arg(long, hide = true)]
+    pub release: bool,
+    #[arg(long, hide = true)]
+    pub locked: bool,
+    #[arg(long, hide = true)]
+    pub frozen: bool,
+    #[arg(long, hide = true)]
+    pub offline: bool,
+    #[arg(long, short = 'p', hide = true, value_name = "SPEC")]
+    pub package: Vec<String>,
+    #[arg(long, hide = true, value_name = "NAME")]
+    pub bin: Vec<String>,
+    #[arg(long, hide = true, value_name = "NAME")]
+    pub test: Vec<String>,
+    #[arg(long, hide = true, value_name = "NAME")]
+    pub bench: Vec<String>,
+    #[arg(long, hide = true, value_name = "NAME")]
+    pub example: Vec<String>,
+    #[arg(long, short = 'F', hide = true, value_name = "FEATURES")]
+    pub features: Vec<String>,
+    #[arg(long, hide = true, value_name = "DIR")]
+    pub target_dir: Option<PathBuf>,
+    #[arg(long, hide = true, value_name = "TRIPLE")]
+    pub target: Vec<String>,
+    #[arg(long, hide = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    #[arg(short = 'Z', hide = true, value_name = "FLAG")]
+    pub unstable: Vec<String>,
+}
+
+impl CargoFlags {
+    /// The flags as `cargo check` takes them.
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        for (set, flag) in [
+            (self.workspace, "--workspace"),
+            (self.all, "--workspace"),
+            (self.all_targets, "--all-targets"),
+            (self.keep_going, "--keep-going"),
+            (self.all_features, "--all-features"),
+            (self.no_default_features, "--no-default-features"),
+            (self.lib, "--lib"),
+            (self.bins, "--bins"),
+            (self.tests, "--tests"),
+            (self.benches, "--benches"),
+            (self.examples, "--examples"),
+            (self.release, "--release"),
+            (self.locked, "--locked"),
+            (self.frozen, "--frozen"),
+        ] {
+            if set {
+                args.push(flag.to_string());
+            }
+        }
+        for (values, flag) in [
+            (&self.package, "--package"),
+            (&self.bin, "--bin"),
+            (&self.test, "--test"),
+            (&self.bench, "--bench"),
+            (&self.example, "--example"),
+            (&self.features, "--features"),
+            (&self.target, "--target"),
+            (&self.unstable, "-Z"),
+        ] {
+            for value in values {
+                args.push(flag.to_string());
+                args.push(value.clone());
+            }
+        }
+        if let Some(dir) = &self.target_dir {
+            args.push("--target-dir".into());
+            args.push(dir.display().to_string());
+        }
+        if let Some(profile) = &self.profile {
+            args.push("--profile".into());
+            args.push(profile.clone());
+        }
+        args
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct BaselineArgs {
+    /// The workspace (default: the current one).
+    pub path: Option<PathBuf>,
+    /// Where to write it (default: `<root>/fitness-baseline.json`).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only remove the entries that no longer match a finding; add none.
+    #[arg(long)]
+    pub prune: bool,
+    /// Configuration file to use instead of `<root>/fitness.toml`.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -1,5 +1,6 @@
 //! cargo-fitness: architecture fitness functions for Rust services and their deployment.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
@@ -22,7 +23,7 @@ use clap::{CommandFactory, FromArgMatches};
 use cli::{CheckArgs, Cli, ColorChoice, Command, RulesFormat};
 use config::Config;
 use diagnostic::Level;
-use output::RenderOptions;
+use output::{Format, RenderOptions};
 use workspace::Workspace;
 
 /// Nothing at `deny`.
@@ -59,6 +60,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Some(Command::Check(args)) => check(&args, &level_flags),
         Some(Command::Rules(args)) => list_rules(args.format),
         Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Baseline(args)) => write_baseline(&args),
         Some(Command::Init { path }) => init(path.as_deref()),
     };
     ExitCode::from(code)
@@ -69,27 +71,32 @@ fn fail(message: impl std::fmt::Display) -> u8 {
     EXIT_ERROR
 }
 
-fn check(args: &CheckArgs, level_flags: &[(Level, String)]) -> u8 {
-    let location = match workspace::locate(args.path.as_deref(), args.manifest_path.as_deref()) {
-        Ok(location) => location,
-        Err(message) => return fail(message),
-    };
-    let mut config = match Config::load(&location.root, args.config.as_deref()) {
-        Ok(config) => config,
-        Err(error) => {
-            eprintln!("{:?}", miette::Report::new(*error));
-            return EXIT_ERROR;
-        }
-    };
-    if let Err(message) = config.apply_cli(level_flags) {
-        return fail(message);
-    }
+/// A workspace with its configuration and configured rules, ready to check.
+struct Prepared {
+    workspace: Workspace,
+    config: Config,
+    rules: Vec<Box<dyn rule::Rule>>,
+}
+
+/// Finds the workspace, reads its configuration and configures the rules; on failure, prints
+/// why and gives the exit code.
+fn prepare(
+    path: Option<&std::path::Path>,
+    manifest_path: Option<&std::path::Path>,
+    config_path: Option<&std::path::Path>,
+    level_flags: &[(Level, String)],
+    quiet: bool,
+) -> Result<Prepared, u8> {
+    let location = workspace::locate(path, manifest_path).map_err(fail)?;
+    let mut config = Config::load(&location.root, config_path).map_err(|error| {
+        eprintln!("{:?}", miette::Report::new(*error));
+        EXIT_ERROR
+    })?;
+    config.apply_cli(level_flags).map_err(fail)?;
     let mut rules = registry::rules();
     for rule in &mut rules {
-        if let Some(options) = config.options.get(rule.meta().id)
-            && let Err(message) = rule.configure(options)
-        {
-            return fail(message);
+        if let Some(options) = config.options.get(rule.meta().id) {
+            rule.configure(options).map_err(fail)?;
         }
     }
     let filter = workspace::FileFilter {
@@ -97,12 +104,65 @@ fn check(args: &CheckArgs, level_flags: &[(Level, String)]) -> u8 {
         exclude: config.exclude(),
     };
     let workspace = Workspace::discover(location.root, location.is_cargo_workspace, &filter);
-    if !args.quiet {
+    if !quiet {
         for warning in &workspace.warnings {
             eprintln!("warning: {warning}");
         }
     }
-    let report = engine::check(&workspace, &config, &rules);
+    Ok(Prepared {
+        workspace,
+        config,
+        rules,
+    })
+}
+
+fn check(args: &CheckArgs, level_flags: &[(Level, String)]) -> u8 {
+    let format = match (&args.format, &args.message_format) {
+        (Some(format), _) => *format,
+        (None, Some(message_format)) if message_format.starts_with("json") => Format::Cargo,
+        (None, _) if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") => {
+            Format::Github
+        }
+        (None, _) => Format::Human,
+    };
+    // rust-analyzer reads stdout as JSON lines: keep stderr quiet and every line parseable.
+    let quiet = args.quiet || format == Format::Cargo;
+    let check_passed = if args.also_run_check && format == Format::Cargo {
+        match run_cargo_check(args) {
+            Ok(passed) => passed,
+            Err(message) => return fail(message),
+        }
+    } else {
+        true
+    };
+    let prepared = match prepare(
+        args.path.as_deref(),
+        args.manifest_path.as_deref(),
+        args.config.as_deref(),
+        level_flags,
+        quiet,
+    ) {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
+    };
+    let Prepared {
+        workspace,
+        config,
+        rules,
+    } = &prepared;
+    let mut report = engine::check(workspace, config, rules);
+    if let Some(revision) = &args.changed_since {
+        match changed_files(&workspace.root, revision) {
+            Ok(changed) => report.keep_touching(&changed),
+            Err(message) => return fail(message),
+        }
+    }
+    if let Some(path) = &args.baseline {
+        match baseline::Baseline::read(path) {
+            Ok(accepted) => report.baseline = Some(accepted.apply(&mut report)),
+            Err(message) => return fail(message),
+        }
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -113,19 +173,145 @@ fn check(args: &CheckArgs, level_flags: &[(Level, String)]) -> u8 {
     let options = RenderOptions {
         color,
         quiet: args.quiet,
+        workspace: Some(workspace),
+        skip_build_finished: args.also_run_check,
     };
     let mut stdout = std::io::stdout().lock();
-    if let Err(error) =
-        output::render(args.format, &report, &options, &mut stdout).and_then(|()| stdout.flush())
+    let mut written = output::render(format, &report, &options, &mut stdout);
+    if args.also_run_check && format == Format::Cargo {
+        let success = check_passed && report.count(Level::Deny) == 0;
+        written = written.and_then(|()| output::cargo_json::finished(success, &mut stdout));
+    }
+    if let Err(error) = written.and_then(|()| stdout.flush())
+        && error.kind() != std::io::ErrorKind::BrokenPipe
     {
-        if error.kind() != std::io::ErrorKind::BrokenPipe {
-            return fail(format!("cannot write the report: {error}"));
-        }
+        return fail(format!("cannot write the report: {error}"));
+    }
+    if let Some(applied) = report.baseline
+        && applied.stale > 0
+        && !quiet
+    {
+        eprintln!(
+            "warning: {} baseline entr{} no longer match a finding; `cargo fitness baseline --prune` removes them",
+            applied.stale,
+            if applied.stale == 1 { "y" } else { "ies" }
+        );
     }
     if report.count(Level::Deny) > 0 {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
+    }
+}
+
+/// Runs `cargo check` with the flags rust-analyzer gave us and streams its JSON messages to
+/// stdout, all but its `build-finished` line. Offline, as everything this tool runs.
+fn run_cargo_check(args: &CheckArgs) -> Result<bool, String> {
+    use std::io::BufRead;
+    let message_format = args
+        .message_format
+        .clone()
+        .unwrap_or_else(|| "json".to_string());
+    let mut command =
+        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command
+        .arg("check")
+        .arg(format!("--message-format={message_format}"))
+        .arg("--offline");
+    if let Some(manifest) = &args.manifest_path {
+        command.arg("--manifest-path").arg(manifest);
+    }
+    if let Some(path) = &args.path {
+        command.current_dir(path);
+    }
+    command.args(args.cargo.to_args());
+    command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit());
+    let mut child = command
+        .spawn()
+        .map_err(|error| format!("cannot run cargo check: {error}"))?;
+    let mut stdout = std::io::stdout().lock();
+    if let Some(output) = child.stdout.take() {
+        for line in std::io::BufReader::new(output).lines() {
+            let line =
+                line.map_err(|error| format!("cannot read cargo check's output: {error}"))?;
+            if line.contains("\"reason\":\"build-finished\"") {
+                continue;
+            }
+            writeln!(stdout, "{line}").map_err(|error| format!("cannot write: {error}"))?;
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|error| format!("cargo check failed: {error}"))?;
+    Ok(status.success())
+}
+
+/// Files changed since `revision`, and untracked ones, relative to the workspace root.
+fn changed_files(
+    root: &std::path::Path,
+    revision: &str,
+) -> Result<Vec<std::path::PathBuf>, String> {
+    let git = |args: &[&str]| -> Result<String, String> {
+        let output = std::process::Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .map_err(|error| format!("--changed-since needs git: {error}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    let changed = git(&["diff", "--name-only", "--relative", revision, "--"])?;
+    let untracked = git(&["ls-files", "--others", "--exclude-standard"])?;
+    Ok(changed
+        .lines()
+        .chain(untracked.lines())
+        .filter(|l| !l.is_empty())
+        .map(std::path::PathBuf::from)
+        .collect())
+}
+
+fn write_baseline(args: &cli::BaselineArgs) -> u8 {
+    let prepared = match prepare(
+        args.path.as_deref(),
+        None,
+        args.config.as_deref(),
+        &[],
+        false,
+    ) {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
+    };
+    let report = engine::check(&prepared.workspace, &prepared.config, &prepared.rules);
+    let target = args
+        .output
+        .clone()
+        .unwrap_or_else(|| prepared.workspace.root.join(baseline::DEFAULT_FILE));
+    let (written, verb) = if args.prune {
+        match baseline::Baseline::read(&target) {
+            Ok(existing) => (existing.pruned(&report), "kept"),
+            Err(message) => return fail(message),
+        }
+    } else {
+        (baseline::Baseline::of(&report), "wrote")
+    };
+    match written.write(&target) {
+        Ok(()) => {
+            eprintln!(
+                "{verb} {} finding(s) in {}",
+                written.findings.len(),
+                target.display()
+            );
+            EXIT_CLEAN
+        }
+        Err(error) => fail(format!("cannot write {}: {error}", target.display())),
     }
 }
 

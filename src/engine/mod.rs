@@ -29,9 +29,20 @@ pub struct Report {
     pub sources: HashMap<Arc<PathBuf>, Arc<SourceFile>>,
     pub files_checked: usize,
     pub suppressed: usize,
+    /// What `--baseline` accepted, when one was given.
+    pub baseline: Option<crate::baseline::Applied>,
 }
 
 impl Report {
+    /// Keeps the findings that touch one of `paths`: at their primary place or a label.
+    pub fn keep_touching(&mut self, paths: &[PathBuf]) {
+        self.findings.retain(|finding| {
+            std::iter::once(&finding.location)
+                .chain(finding.labels.iter().map(|label| &label.location))
+                .any(|location| paths.iter().any(|path| path == location.path.as_path()))
+        });
+    }
+
     pub fn count(&self, level: Level) -> usize {
         self.findings.iter().filter(|f| f.level == level).count()
     }
@@ -344,6 +355,7 @@ fn finish(
         sources,
         files_checked,
         suppressed,
+        baseline: None,
     }
 }
 

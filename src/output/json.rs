@@ -17,7 +17,7 @@ struct Document<'r> {
 }
 
 #[derive(Serialize)]
-struct JsonFinding<'r> {
+pub(super) struct JsonFinding<'r> {
     rule: &'static str,
     category: &'static str,
     level: Level,
@@ -54,6 +54,7 @@ struct Summary {
     warn: usize,
     files: usize,
     suppressed: usize,
+    baselined: usize,
 }
 
 impl From<&Location> for JsonLocation {
@@ -70,7 +71,7 @@ impl From<&Location> for JsonLocation {
     }
 }
 
-fn finding(finding: &Finding) -> JsonFinding<'_> {
+pub(super) fn finding(finding: &Finding) -> JsonFinding<'_> {
     JsonFinding {
         rule: finding.rule,
         category: registry::find(finding.rule).map_or("meta", |meta| meta.category.name()),
@@ -100,6 +101,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             warn: report.count(Level::Warn),
             files: report.files_checked,
             suppressed: report.suppressed,
+            baselined: report.baseline.map_or(0, |applied| applied.matched),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;

@@ -1,12 +1,18 @@
 //! One file per output format, all rendering the same `Report`.
 
+pub mod cargo_json;
 mod concise;
+mod github;
 mod human;
 mod json;
+mod json_lines;
+mod junit;
+mod sarif;
 
 use std::io::{self, Write};
 
 use crate::engine::Report;
+use crate::workspace::Workspace;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
@@ -17,11 +23,25 @@ pub enum Format {
     Concise,
     /// One JSON document; see the README for its schema.
     Json,
+    /// One JSON object per finding per line.
+    JsonLines,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions annotations (chosen by default when `GITHUB_ACTIONS=true`).
+    Github,
+    /// JUnit XML: a failing test case per finding.
+    Junit,
+    /// Cargo's `compiler-message` JSON lines, for rust-analyzer (`--message-format=json`).
+    Cargo,
 }
 
-pub struct RenderOptions {
+pub struct RenderOptions<'w> {
     pub color: bool,
     pub quiet: bool,
+    /// The workspace, for formats that name packages and targets.
+    pub workspace: Option<&'w Workspace>,
+    /// Leave out cargo's final `build-finished` line (another one follows).
+    pub skip_build_finished: bool,
 }
 
 pub fn render(
@@ -34,6 +54,11 @@ pub fn render(
         Format::Human => human::render(report, options, out),
         Format::Concise => concise::render(report, options, out),
         Format::Json => json::render(report, out),
+        Format::JsonLines => json_lines::render(report, out),
+        Format::Sarif => sarif::render(report, out),
+        Format::Github => github::render(report, out),
+        Format::Junit => junit::render(report, out),
+        Format::Cargo => cargo_json::render(report, options, out),
     }
 }
 
@@ -48,6 +73,9 @@ pub fn summary(report: &Report) -> String {
     );
     if report.suppressed > 0 {
         text.push_str(&format!(" ({} suppressed)", report.suppressed));
+    }
+    if let Some(applied) = report.baseline {
+        text.push_str(&format!(" ({} in the baseline)", applied.matched));
     }
     text
 }

@@ -20,6 +20,7 @@ pub struct Workspace {
 
 pub struct Package {
     pub name: String,
+    pub version: String,
     /// The package directory, relative to the root (empty for a root package).
     pub dir: PathBuf,
     pub targets: Vec<Target>,
@@ -211,6 +212,7 @@ fn cargo_packages(root: &Path) -> Result<Vec<Package>, String> {
                 .unwrap_or(root);
             Package {
                 name: package.name.to_string(),
+                version: package.version.to_string(),
                 dir: dir
                     .strip_prefix(root)
                     .unwrap_or(Path::new(""))
@@ -258,6 +260,7 @@ fn packages_from_files(files: &[WorkspaceFile]) -> Vec<Package> {
                 .and_then(|p| p.file_name())
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
+            version: "0.0.0".to_string(),
             dir: file.path.parent().unwrap_or(Path::new("")).to_path_buf(),
             targets: Vec::new(),
             dependencies: Vec::new(),
