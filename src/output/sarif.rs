@@ -10,7 +10,7 @@ use crate::engine::Report;
 use crate::registry;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-const INFORMATION_URI: &str = "https://github.com/cargo-fitness/cargo-fitness";
+const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let rules = registry::all();
