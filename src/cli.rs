@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check the workspace (the default).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule: id, category, default level, summary.
     Rules(RulesArgs),
     /// Show a rule's full documentation.
@@ -40,6 +40,8 @@ pub enum Command {
         /// The workspace to write it in (default: the current one).
         path: Option<PathBuf>,
     },
+    /// Run the language server on stdin and stdout, for editors (see the README's editor set-up).
+    Lsp,
 }
 
 #[derive(Args, Debug, Default)]

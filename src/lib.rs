@@ -1,11 +1,15 @@
 //! cargo-fitness: architecture fitness functions for Rust services and their deployment.
 
+pub mod architecture;
 pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;
 pub mod facts;
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod lsp;
 pub mod output;
 pub mod registry;
 pub mod rule;
@@ -62,6 +66,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Some(Command::Explain { rule }) => explain(&rule),
         Some(Command::Baseline(args)) => write_baseline(&args),
         Some(Command::Init { path }) => init(path.as_deref()),
+        Some(Command::Lsp) => lsp::run_stdio(),
     };
     ExitCode::from(code)
 }
@@ -109,6 +114,11 @@ fn prepare(
             eprintln!("warning: {warning}");
         }
     }
+    // A selector of the declared architecture that matches nothing is a configuration error.
+    architecture::validate(&config.architecture, &workspace).map_err(|error| {
+        eprintln!("{:?}", miette::Report::new(*error));
+        EXIT_ERROR
+    })?;
     Ok(Prepared {
         workspace,
         config,

@@ -6,7 +6,11 @@ use crate::diagnostic::{Finding, Level, Span};
 use crate::engine::rust_pass::RustContext;
 use crate::facts::RustFacts;
 use crate::source::SourceFile;
+use crate::source::compose::ComposeFile;
+use crate::source::deployment::Deployment;
 use crate::source::dockerfile::Dockerfile;
+use crate::source::env_file::EnvFile;
+use crate::source::kubernetes::{Cluster, KubernetesFile};
 use crate::workspace::{ServiceCode, Workspace};
 
 use crate::source::manifest::Manifest;
@@ -213,6 +217,23 @@ pub trait Rule: Send + Sync {
     /// Called once per Dockerfile (or Containerfile).
     fn check_dockerfile(&self, _dockerfile: &Dockerfile, _out: &mut Reporter<'_>) {}
 
+    /// Called once per `.env` file (`.env`, `.env.production`, `.env.example`…).
+    fn check_env_file(&self, _env: &EnvFile, _out: &mut Reporter<'_>) {}
+
+    /// Called once per YAML file of Kubernetes objects. `cluster` holds every manifest of the
+    /// run, for what another file decides: the Services that select a workload, the autoscaler
+    /// that scales it, a claim's access modes, what kustomize patches change.
+    fn check_kubernetes(
+        &self,
+        _file: &KubernetesFile,
+        _cluster: &Cluster,
+        _out: &mut Reporter<'_>,
+    ) {
+    }
+
+    /// Called once per docker-compose file.
+    fn check_compose(&self, _file: &ComposeFile, _out: &mut Reporter<'_>) {}
+
     /// Called once per run, after every file was checked, for what no single file shows
     /// (a missing Cargo.lock, a server binary with no SIGTERM handler in any of its files).
     /// Findings may point into any file.
@@ -229,6 +250,10 @@ pub struct WorkspaceContext<'a> {
         std::sync::Arc<RustFacts>,
     )],
     pub services: &'a ServiceCode<'a>,
+    /// The Kubernetes manifests and compose files of the workspace.
+    pub deployment: &'a Deployment,
+    /// `[components]`, `[[layers]]`, `[[forbid]]` and `[[only]]` from the configuration.
+    pub architecture: &'a crate::config::architecture::Architecture,
 }
 
 /// Collects findings about the workspace as a whole, in whatever file they belong.
@@ -239,6 +264,14 @@ pub struct WorkspaceReporter {
 }
 
 impl WorkspaceReporter {
+    /// A reporter that knows these files already and does not read them again.
+    pub fn with_sources(sources: Vec<std::sync::Arc<SourceFile>>) -> Self {
+        WorkspaceReporter {
+            findings: Vec::new(),
+            sources,
+        }
+    }
+
     /// Reads a workspace file (path relative to the root) to report on it.
     pub fn open(
         &mut self,

@@ -4,24 +4,17 @@
 //! configuration layer and its errors, inline suppressions, `rules`, `explain`, `init` and
 //! workspace discovery.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
+
+use std::path::Path;
+
+use support::process::{LOCKFILE, MANIFEST, Outcome, Workspace};
 
 use cargo_fitness::registry;
 use serde_json::Value;
-use tempfile::TempDir;
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (the same ones live in tests/bad_input.rs; each test file is its own crate).
-
-/// A run that takes longer than this is a hang.
-const TIMEOUT: Duration = Duration::from_secs(120);
-
-/// A package that is its own workspace: only path dependencies, nothing from the network.
-const MANIFEST: &str =
-    "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n";
+// Helpers (the process and workspace ones are in tests/support/process.rs).
 
 /// `src/main.rs` with one hard-coded PostgreSQL address at 2:15.
 const HARDCODED: &str =
@@ -43,24 +36,7 @@ fn serving(main_rs: &str) -> String {
     format!("{}{SERVE}{}", &main_rs[..end], &main_rs[end..])
 }
 
-/// What one run of the binary gave.
-#[derive(Debug)]
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 impl Outcome {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|error| {
-            panic!(
-                "stdout is not JSON ({error}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-
     /// `(path, line, column, rule, level)` of every finding, in output order (JSON only).
     fn findings(&self) -> Vec<(String, u64, u64, String, String)> {
         self.json()["findings"]
@@ -101,112 +77,15 @@ impl Outcome {
     }
 }
 
-/// The binary, started in `cwd`, without colour.
-fn fitness(cwd: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-fitness"));
-    command
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("FORCE_COLOR");
-    command
-}
-
-/// Runs the command to its end (or fails the test after `TIMEOUT`); a signal is a crash.
-fn run(mut command: Command) -> Outcome {
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("cannot start cargo-fitness");
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let mut stderr = child.stderr.take().expect("piped stderr");
-    let stdout = std::thread::spawn(move || {
-        let mut buffer = Vec::new();
-        let _ = stdout.read_to_end(&mut buffer);
-        buffer
-    });
-    let stderr = std::thread::spawn(move || {
-        let mut buffer = Vec::new();
-        let _ = stderr.read_to_end(&mut buffer);
-        buffer
-    });
-    let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for cargo-fitness") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("cargo-fitness did not finish within {TIMEOUT:?}: {command:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let stdout = String::from_utf8_lossy(&stdout.join().expect("stdout reader")).into_owned();
-    let stderr = String::from_utf8_lossy(&stderr.join().expect("stderr reader")).into_owned();
-    let code = status.code().unwrap_or_else(|| {
-        panic!("cargo-fitness was killed by a signal ({status}): {command:?}\nstderr:\n{stderr}")
-    });
-    Outcome {
-        code,
-        stdout,
-        stderr,
-    }
-}
-
-/// Runs the binary in `cwd` with `args`.
-fn cli(cwd: &Path, args: &[&str]) -> Outcome {
-    let mut command = fitness(cwd);
-    command.args(args);
-    run(command)
-}
-
-/// A throwaway directory, removed at the end of the test.
-struct Workspace {
-    dir: TempDir,
-}
-
 impl Workspace {
-    /// An empty directory (not a Cargo workspace).
-    fn bare() -> Workspace {
-        Workspace {
-            dir: tempfile::tempdir().expect("create a temporary directory"),
-        }
-    }
-
     /// A one-package service with `src/main.rs` (`SERVE` added to it).
     fn with_main(main_rs: &str) -> Workspace {
         let workspace = Workspace::bare();
         workspace
             .write("Cargo.toml", MANIFEST)
+            .write("Cargo.lock", LOCKFILE)
             .write("src/main.rs", serving(main_rs));
         workspace
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn join(&self, relative: &str) -> PathBuf {
-        self.path().join(relative)
-    }
-
-    fn write(&self, relative: &str, contents: impl AsRef<[u8]>) -> &Workspace {
-        let path = self.join(relative);
-        std::fs::create_dir_all(path.parent().expect("a parent")).expect("create directories");
-        std::fs::write(&path, contents).expect("write a file");
-        self
-    }
-
-    fn append(&self, relative: &str, contents: &str) -> &Workspace {
-        let mut text = std::fs::read_to_string(self.join(relative)).unwrap_or_default();
-        text.push_str(contents);
-        self.write(relative, text)
-    }
-
-    fn read(&self, relative: &str) -> String {
-        std::fs::read_to_string(self.join(relative)).expect("read a file")
     }
 
     /// `cargo-fitness fitness check . ARGS` from the workspace root.
@@ -264,7 +143,7 @@ fn clean_workspace_exits_0() {
     let out = ws.check(&[]);
     out.expect_code(0);
     assert!(
-        out.stdout.contains("0 errors, 0 warnings in 2 files"),
+        out.stdout.contains("0 errors, 0 warnings in 3 files"),
         "{}",
         out.stdout
     );
@@ -521,7 +400,7 @@ fn concise_format_is_one_line_per_finding() {
         lines[1]
     );
     assert!(lines[1].contains("cache.internal"), "{}", lines[1]);
-    assert_eq!(lines[2], "2 errors, 0 warnings in 2 files");
+    assert_eq!(lines[2], "2 errors, 0 warnings in 3 files");
 
     let quiet = ws.check(&["--format", "concise", "--quiet"]);
     quiet.expect_code(1);
@@ -555,14 +434,14 @@ fn json_format_is_complete() {
     );
     assert_eq!(doc["summary"]["deny"], 1);
     assert_eq!(doc["summary"]["warn"], 0);
-    assert_eq!(doc["summary"]["files"], 2);
+    assert_eq!(doc["summary"]["files"], 3);
     assert_eq!(doc["summary"]["suppressed"], 0);
 
     // A clean run is a document too.
     let clean = Workspace::with_main(CLEAN).json(&[]);
     clean.expect_code(0);
     assert_eq!(clean.json()["findings"], Value::Array(Vec::new()));
-    assert_eq!(clean.json()["summary"]["files"], 2);
+    assert_eq!(clean.json()["summary"]["files"], 3);
 }
 
 #[test]
@@ -641,7 +520,7 @@ fn human_format_shows_code_location_and_summary() {
     );
     assert_eq!(
         out.stdout.trim_end().lines().last(),
-        Some("1 error, 0 warnings in 2 files"),
+        Some("1 error, 0 warnings in 3 files"),
         "{}",
         out.stdout
     );
@@ -653,11 +532,11 @@ fn human_format_shows_code_location_and_summary() {
         "{}",
         quiet.stdout
     );
-    assert!(!quiet.stdout.contains("in 2 files"), "{}", quiet.stdout);
+    assert!(!quiet.stdout.contains("in 3 files"), "{}", quiet.stdout);
 
     let clean = Workspace::with_main(CLEAN).check(&["--color", "never"]);
     clean.expect_code(0);
-    assert_eq!(clean.stdout.trim(), "0 errors, 0 warnings in 2 files");
+    assert_eq!(clean.stdout.trim(), "0 errors, 0 warnings in 3 files");
 }
 
 #[test]
@@ -745,7 +624,8 @@ fn fitness_toml_wins_over_cargo_toml_metadata() {
     ws.write("fitness.toml", format!("[rules]\n{RULE} = \"deny\"\n"));
     ws.check(&[]).expect_code(1);
 
-    ws.write("Cargo.toml", MANIFEST);
+    ws.write("Cargo.toml", MANIFEST)
+        .write("Cargo.lock", LOCKFILE);
     ws.append(
         "Cargo.toml",
         &format!("\n[workspace.metadata.fitness.rules]\n{RULE} = \"deny\"\n"),
@@ -892,7 +772,7 @@ fn ignore_entries_suppress_with_a_reason() {
     out.expect_code(0);
     assert!(
         out.stdout
-            .contains("0 errors, 0 warnings in 2 files (1 suppressed)"),
+            .contains("0 errors, 0 warnings in 3 files (1 suppressed)"),
         "{}",
         out.stdout
     );
@@ -1476,7 +1356,7 @@ fn a_directory_that_is_not_a_cargo_workspace_is_checked() {
     );
     ws.write(
         "Dockerfile",
-        "FROM rust:1.85\n# fitness: ignore[log-to-file] nothing to suppress\nCMD [\"/app\"]\n",
+        "FROM rust:1.85\n# fitness: ignore[hardcoded-backing-service] nothing to suppress\nCMD [\"/app\"]\n",
     )
     .write("deploy/app.yaml", "apiVersion: v1\nkind: Service\n")
     .write(".env", "PORT=8080\n");
@@ -1500,4 +1380,34 @@ fn a_directory_that_is_not_a_cargo_workspace_is_checked() {
         &["fitness", "check", ws.path().to_str().unwrap()],
     );
     out.expect_code(0);
+}
+
+/// `-A <rule>` for every rule these tests do not probe: the tests are about the command line
+/// and configuration, with `RULE` and the meta rules as the probes.
+fn other_rules_off() -> Vec<&'static str> {
+    registry::all()
+        .iter()
+        .filter(|meta| meta.id != RULE && meta.category.name() != "meta")
+        .flat_map(|meta| ["-A", meta.id])
+        .collect()
+}
+
+/// Runs the binary in `cwd` with `args`; a check runs with only `RULE` and the meta rules on.
+fn cli(cwd: &Path, args: &[&str]) -> Outcome {
+    const OTHER_COMMANDS: &[&str] = &[
+        "rules",
+        "explain",
+        "init",
+        "baseline",
+        "lsp",
+        "--help",
+        "-h",
+        "--version",
+        "-V",
+    ];
+    let mut all = args.to_vec();
+    if !args.iter().any(|arg| OTHER_COMMANDS.contains(arg)) {
+        all.extend(other_rules_off());
+    }
+    support::process::cli(cwd, &all)
 }

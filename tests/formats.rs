@@ -111,7 +111,11 @@ fn cargo_json_is_what_rust_analyzer_parses() {
             "the line text is given for column conversion"
         );
     }
-    assert_eq!(compiler_messages, 5);
+    assert_eq!(
+        compiler_messages,
+        finding_count(),
+        "one compiler message per finding"
+    );
     assert!(
         matches!(messages.last(), Some(cargo_metadata::Message::BuildFinished(finished)) if !finished.success),
         "ends with build-finished: {:?}",
@@ -227,7 +231,7 @@ fn junit_and_json_lines() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
         .collect();
-    assert_eq!(parsed.len(), 5);
+    assert_eq!(parsed.len(), finding_count());
     assert!(
         parsed
             .iter()
@@ -235,8 +239,28 @@ fn junit_and_json_lines() {
     );
 }
 
+/// How many findings the `json` format reports on the orders service.
+fn finding_count() -> usize {
+    let output = fitness(&orders(), &["fitness", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    json["findings"].as_array().expect("findings").len()
+}
+
+/// A `fitness.toml` that switches off every rule but `hardcoded-backing-service`: these tests
+/// count its findings only.
+fn only_backing_service() -> String {
+    let mut config = String::from("[rules]\n");
+    for meta in cargo_fitness::registry::all() {
+        if meta.id != "hardcoded-backing-service" && meta.category.name() != "meta" {
+            config.push_str(&format!("{} = \"allow\"\n", meta.id));
+        }
+    }
+    config
+}
+
 fn service(dir: &Path, body: &str) {
     std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("fitness.toml"), only_backing_service()).unwrap();
     std::fs::write(
         dir.join("Cargo.toml"),
         "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",

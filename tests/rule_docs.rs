@@ -127,6 +127,8 @@ fn examples_report_exactly_their_markers() {
             let (kind, name) = match language.as_str() {
                 "rust" => (FileKind::Rust, "src/main.rs"),
                 "toml" => (FileKind::CargoManifest, "Cargo.toml"),
+                // Kubernetes manifests and compose files alike: the content tells them apart.
+                "yaml" => (FileKind::Yaml, "deploy/app.yaml"),
                 _ => continue,
             };
             checked += 1;

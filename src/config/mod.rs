@@ -1,6 +1,7 @@
 //! `fitness.toml` and `[workspace.metadata.fitness]`: levels, rule options, per-path
 //! overrides and `[[ignore]]` entries. Errors point into the file with miette.
 
+pub mod architecture;
 mod error;
 mod raw;
 
@@ -34,6 +35,8 @@ pub struct Config {
     exclude: Vec<String>,
     /// The config files read, for findings about their entries.
     pub files: Vec<Arc<SourceFile>>,
+    /// `[components]`, `[[layers]]`, `[[forbid]]`, `[[only]]`: the declared architecture.
+    pub architecture: architecture::Architecture,
 }
 
 struct Override {
@@ -105,6 +108,26 @@ impl Config {
             let raw = raw::from_fitness_toml(&file)?;
             config.apply(raw, file)?;
         }
+        Ok(config)
+    }
+
+    /// A configuration from text: a `fitness.toml`, or a `Cargo.toml` whose
+    /// `[workspace.metadata.fitness]` holds it. Nothing is read from disk.
+    pub fn from_text(path: &Path, text: &str) -> Result<Config, Box<ConfigError>> {
+        let is_manifest = path.file_name().is_some_and(|name| name == "Cargo.toml");
+        let file = Arc::new(SourceFile::new(
+            Arc::new(path.to_path_buf()),
+            path.to_path_buf(),
+            FileKind::CargoManifest,
+            text.to_string(),
+        ));
+        let raw = if is_manifest {
+            raw::from_cargo_metadata(&file)?.unwrap_or_default()
+        } else {
+            raw::from_fitness_toml(&file)?
+        };
+        let mut config = Config::with_defaults();
+        config.apply(raw, file)?;
         Ok(config)
     }
 
@@ -246,6 +269,15 @@ impl Config {
                 span,
             });
         }
+        self.architecture.add(
+            architecture::RawArchitecture {
+                components: raw.components.as_ref(),
+                layers: &raw.layers,
+                forbid: &raw.forbid,
+                only: &raw.only,
+            },
+            &file,
+        )?;
         Ok(())
     }
 
@@ -388,7 +420,17 @@ pub fn template() -> String {
          # rules = [\"log-to-file\"]\n\
          # paths = [\"services/legacy/**\"]\n\
          # reason = \"moves to stdout logging with the platform migration\"\n\
-         # expires = \"2027-06-30\"\n",
+         # expires = \"2027-06-30\"\n\
+         \n\
+         # The architecture the team declares (README: \"Declared architecture\"):\n\
+         # [components]\n\
+         # domain = { paths = [\"crates/domain\"] }\n\
+         # db     = { external = [\"sqlx*\", \"diesel*\"] }\n\
+         # [[forbid]]\n\
+         # id = \"domain-is-pure\"\n\
+         # from = \"domain\"\n\
+         # to = [\"db\"]\n\
+         # because = \"the domain knows no database\"\n",
     );
     text
 }

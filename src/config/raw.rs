@@ -20,6 +20,14 @@ pub struct RawConfig {
     pub overrides: Vec<Spanned<RawOverride>>,
     #[serde(default)]
     pub ignore: Vec<Spanned<RawIgnore>>,
+    #[serde(default)]
+    pub components: Option<super::architecture::RawComponents>,
+    #[serde(default)]
+    pub layers: Vec<Spanned<super::architecture::RawLayers>>,
+    #[serde(default)]
+    pub forbid: Vec<Spanned<super::architecture::RawForbid>>,
+    #[serde(default)]
+    pub only: Vec<Spanned<super::architecture::RawOnly>>,
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,8 @@
 //! The pipeline: read and parse every file once, in parallel, run every rule of its kind in
 //! one pass, then apply levels and suppressions and sort.
 
+pub mod deploy_pass;
+pub mod incremental;
 pub mod rust_pass;
 
 use std::collections::{HashMap, HashSet};
@@ -14,9 +16,10 @@ use crate::diagnostic::{Finding, Level, Position};
 use crate::facts::RustFacts;
 use crate::rule::{Category, CodeScope, Reporter, Rule, WorkspaceContext, WorkspaceReporter};
 use crate::rules::meta::{parse_error, unknown_rule, unused_suppression};
+use crate::source::deployment::Deployment;
 use crate::source::manifest::Manifest;
 use crate::source::rust::{CodeRole, RustFile};
-use crate::source::{FileKind, LoadError, SourceFile, dockerfile, location_without_text, yaml};
+use crate::source::{FileKind, LoadError, SourceFile, dockerfile, env_file, location_without_text};
 use crate::suppress::inline::{self, InlineSuppression, MalformedSuppression};
 use crate::workspace::{ServiceCode, Workspace, WorkspaceFile};
 use crate::{registry, source};
@@ -49,7 +52,7 @@ impl Report {
 }
 
 /// What one file gave.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct FileOutcome {
     source: Option<Arc<SourceFile>>,
     findings: Vec<Finding>,
@@ -74,15 +77,27 @@ static POOL: std::sync::LazyLock<rayon::ThreadPool> = std::sync::LazyLock::new(|
 });
 
 /// Checks every file of the workspace with the configured rules.
-
 pub fn check(workspace: &Workspace, config: &Config, rules: &[Box<dyn Rule>]) -> Report {
-    let mut outcomes: Vec<FileOutcome> = POOL.install(|| {
+    let deployment = POOL.install(|| deploy_pass::load(workspace));
+    let outcomes: Vec<FileOutcome> = POOL.install(|| {
         workspace
             .files
             .par_iter()
-            .map(|file| check_file(workspace, config, rules, file))
+            .map(|file| check_file(workspace, config, rules, file, &deployment))
             .collect()
     });
+    assemble(workspace, config, rules, &deployment, outcomes)
+}
+
+/// The whole-workspace pass over the per-file outcomes, then levels, suppressions and sorting.
+/// The language server calls it again after re-checking only the files that changed.
+fn assemble(
+    workspace: &Workspace,
+    config: &Config,
+    rules: &[Box<dyn Rule>],
+    deployment: &Deployment,
+    mut outcomes: Vec<FileOutcome>,
+) -> Report {
     let rust_facts: Vec<(Arc<PathBuf>, Arc<RustFacts>)> = outcomes
         .iter()
         .filter_map(|o| Some((o.source.as_ref()?.path.clone(), o.facts.clone()?)))
@@ -96,6 +111,8 @@ pub fn check(workspace: &Workspace, config: &Config, rules: &[Box<dyn Rule>]) ->
         workspace,
         rust_facts: &rust_facts,
         services: &services,
+        deployment,
+        architecture: &config.architecture,
     };
     add_workspace_findings(&cx, config, rules, &mut outcomes);
     let today = jiff::Zoned::now().date();
@@ -115,13 +132,19 @@ fn check_file(
     config: &Config,
     rules: &[Box<dyn Rule>],
     file: &WorkspaceFile,
+    deployment: &Deployment,
 ) -> FileOutcome {
+    if let Some((parsed, _)) = deployment.get(&file.path) {
+        let role = workspace.code_role(&file.path);
+        return check_source(parsed.source.clone(), role, config, rules, deployment);
+    }
     match SourceFile::load(&file.absolute, file.path.clone(), file.kind) {
         Ok(source) => check_source(
             Arc::new(source),
             workspace.code_role(&file.path),
             config,
             rules,
+            deployment,
         ),
         Err(error) => unreadable(file, &error),
     }
@@ -135,14 +158,40 @@ pub fn check_text(
     config: &Config,
     rules: &[Box<dyn Rule>],
 ) -> Vec<Finding> {
-    let outcome = POOL.install(|| check_source(Arc::new(source), role, config, rules));
-    finish(
-        vec![outcome],
-        config,
-        jiff::Zoned::now().date(),
-        false,
-        &|_| true,
-    )
+    let source = Arc::new(source);
+    let deployment = match source.kind {
+        FileKind::Yaml => Deployment::single(source.clone()),
+        _ => Deployment::default(),
+    };
+    let outcome = POOL.install(|| check_source(source.clone(), role, config, rules, &deployment));
+    // Whole-workspace rules see a workspace of this one file, all of it service code.
+    let rust_facts: Vec<(Arc<PathBuf>, Arc<RustFacts>)> = outcome
+        .facts
+        .clone()
+        .map(|facts| (source.path.clone(), facts))
+        .into_iter()
+        .collect();
+    let workspace = Workspace {
+        root: PathBuf::new(),
+        scope: None,
+        is_cargo_workspace: false,
+        packages: Vec::new(),
+        files: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let services = ServiceCode::new(&workspace, std::iter::empty());
+    let cx = WorkspaceContext {
+        workspace: &workspace,
+        rust_facts: &rust_facts,
+        services: &services,
+        deployment: &deployment,
+        architecture: &config.architecture,
+    };
+    let mut outcomes = vec![outcome];
+    add_workspace_findings(&cx, config, rules, &mut outcomes);
+    finish(outcomes, config, jiff::Zoned::now().date(), false, &|_| {
+        true
+    })
     .findings
 }
 
@@ -151,6 +200,7 @@ fn check_source(
     role: CodeRole,
     config: &Config,
     rules: &[Box<dyn Rule>],
+    deployment: &Deployment,
 ) -> FileOutcome {
     let enabled: Vec<&dyn Rule> = rules
         .iter()
@@ -160,6 +210,7 @@ fn check_source(
     let mut out = Reporter::new(&source);
     let mut test_modules = Vec::new();
     let mut rust_facts = None;
+    let mut annotations = Default::default();
     match source.kind {
         FileKind::Rust => {
             match RustFile::parse(&source, role) {
@@ -214,20 +265,28 @@ fn check_source(
             }
         }
         FileKind::Yaml => {
-            let yaml = yaml::load(&source.text);
-            for error in &yaml.errors {
+            annotations = deploy_pass::check(&source, deployment, &enabled, &mut out);
+        }
+        FileKind::Env => {
+            let env = env_file::parse(&source.text);
+            for rule in &enabled {
+                rule.check_env_file(&env, &mut out);
+            }
+            for error in &env.errors {
                 out.report(
                     &parse_error::META,
-                    error.span.clone().into(),
-                    format!("YAML does not parse: {}", error.message),
+                    error.span,
+                    format!(".env file: {}", error.message),
                 )
-                .label("here")
-                .help("fix the syntax; the documents before this point are still checked");
+                .label("not understood")
+                .help("write `KEY=value`; the other lines are still checked");
             }
         }
-        FileKind::CargoLock | FileKind::Env | FileKind::Procfile => {}
+        FileKind::CargoLock | FileKind::Procfile => {}
     }
-    let (suppressions, malformed) = inline::scan(&source);
+    let (mut suppressions, mut malformed) = inline::scan(&source);
+    suppressions.extend(annotations.0);
+    malformed.extend(annotations.1);
     FileOutcome {
         findings: out.into_findings(),
         source: Some(source.clone()),
@@ -369,10 +428,7 @@ fn suppress_inline(
     let category = registry::find(finding.rule).map(|meta| meta.category.name());
     let mut suppressed = false;
     for (suppression, used) in suppressions.iter().zip(used) {
-        if suppression
-            .line
-            .is_some_and(|line| line != finding.location.start.line)
-        {
+        if !suppression.covers(finding.location.start.line, finding.location.span) {
             continue;
         }
         for ((name, _), used) in suppression.rules.iter().zip(used.iter_mut()) {
@@ -478,11 +534,7 @@ fn report_suppression_problems(
                             .any(|r| config.level(r.id, &path) != Level::Allow)
                     })
                 {
-                    let scope = if suppression.line.is_some() {
-                        "this line"
-                    } else {
-                        "this file"
-                    };
+                    let scope = suppression.reach();
                     out.report(&unused_suppression::META, *span, format!("category `{id}` is suppressed here but has no finding on {scope}"))
                         .label("suppresses nothing")
                         .help("remove it from the suppression; stale suppressions hide the next real finding");
@@ -506,11 +558,7 @@ fn report_suppression_problems(
                     };
                 }
                 Some(meta) if !used && config.level(meta.id, &path) != Level::Allow => {
-                    let scope = if suppression.line.is_some() {
-                        "this line"
-                    } else {
-                        "this file"
-                    };
+                    let scope = suppression.reach();
                     out.report(&unused_suppression::META, *span, format!("`{id}` is suppressed here but has no finding on {scope}"))
                         .label("suppresses nothing")
                         .help("remove it from the suppression; stale suppressions hide the next real finding");
@@ -547,7 +595,8 @@ fn add_workspace_findings(
     rules: &[Box<dyn Rule>],
     outcomes: &mut Vec<FileOutcome>,
 ) {
-    let mut out = WorkspaceReporter::default();
+    let mut out =
+        WorkspaceReporter::with_sources(outcomes.iter().filter_map(|o| o.source.clone()).collect());
     for rule in rules {
         if config.enabled_anywhere(rule.meta().id) {
             rule.check_workspace(cx, &mut out);

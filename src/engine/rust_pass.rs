@@ -256,7 +256,8 @@ impl RustContext<'_, '_> {
     }
 }
 
-fn last_name(expr: &Expr) -> Option<String> {
+/// The name an assignment target ends in: `x`, `self.config.token`.
+pub fn last_name(expr: &Expr) -> Option<String> {
     match expr {
         Expr::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
         Expr::Field(field) => match &field.member {
@@ -267,7 +268,8 @@ fn last_name(expr: &Expr) -> Option<String> {
     }
 }
 
-fn pattern_name(pat: &syn::Pat) -> Option<String> {
+/// The name a `let` pattern binds: `x`, `x: T`.
+pub fn pattern_name(pat: &syn::Pat) -> Option<String> {
     match pat {
         syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
         syn::Pat::Type(typed) => pattern_name(&typed.pat),

@@ -1,7 +1,14 @@
 //! Environment reads and the fallbacks that stand in when a variable is missing.
+//!
+//! A read is any way a Rust service takes configuration from its environment: a call that reads
+//! one variable (`std::env::var`, `dotenvy::var`, figment's `Env::var`), a clap argument with
+//! `env = "X"`, the fields of a struct filled by `envy`, or a whole prefix layered in by
+//! `config::Environment` or figment's `Env::prefixed`. Each read knows whether the process needs
+//! it (*required*), has a fallback (*defaulted*) or can do without (*optional*).
 
 use std::collections::HashMap;
 
+use syn::punctuated::Punctuated;
 use syn::visit::Visit;
 use syn::{Expr, Pat};
 
@@ -15,6 +22,23 @@ const ENV_READ_FUNCTIONS: &[&str] = &[
     "core::env::var",
     "dotenvy::var",
     "dotenv::var",
+    "figment::providers::Env::var",
+];
+
+/// Functions that read one variable with a default given as their second argument.
+const ENV_READ_OR_FUNCTIONS: &[&str] = &["figment::providers::Env::var_or"];
+
+/// `config` crate sources that layer in environment variables, by resolved path.
+const CONFIG_ENVIRONMENT_CONSTRUCTORS: &[&str] = &[
+    "config::Environment::with_prefix",
+    "config::Environment::default",
+    "config::Environment::new",
+];
+
+/// figment providers over environment variables: `Env::prefixed("APP_")`, `Env::raw()`.
+const FIGMENT_ENV_CONSTRUCTORS: &[&str] = &[
+    "figment::providers::Env::prefixed",
+    "figment::providers::Env::raw",
 ];
 
 /// Methods that turn a missing variable into an error or a panic.
@@ -31,22 +55,80 @@ const DEFAULTING_METHODS: &[&str] = &[
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Requirement {
-    /// `?`, `.unwrap()`, `.expect(..)`: the process fails without it.
+    /// `?`, `.unwrap()`, `.expect(..)`, a clap argument without default, an envy field that is
+    /// not an `Option` and has no `#[serde(default)]`: the process fails without it.
     Required,
-    /// `.unwrap_or(..)` and friends, or a `match` with an `Err` arm.
+    /// `.unwrap_or(..)` and friends, a `match` with an `Err` arm, clap `default_value`,
+    /// `#[serde(default)]`.
     Defaulted,
-    /// `.ok()`, `.is_ok()`, or anything the tool cannot follow.
+    /// `.ok()`, `.is_ok()`, an `Option` field, a prefix, or anything the tool cannot follow.
     Optional,
+}
+
+/// How a read reaches the environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadKind {
+    /// A call that reads one variable: `std::env::var("X")`, `dotenvy::var`, figment `Env::var`.
+    Call,
+    /// A clap argument: `#[arg(env = "X")]`, `#[clap(env)]`.
+    Clap,
+    /// A field of the struct `envy::from_env::<T>()` or `envy::prefixed("P_").from_env::<T>()`
+    /// fills; a read with only a prefix when the struct is not in the same file.
+    Envy,
+    /// `config::Environment::with_prefix("APP")`: every variable under the prefix.
+    ConfigEnvironment,
+    /// figment `Env::prefixed("APP_")` or `Env::raw()`: every variable under the prefix.
+    Figment,
 }
 
 #[derive(Clone, Debug)]
 pub struct EnvRead {
-    /// The variable's name when it is a literal.
+    /// The variable's name when it is known: a literal argument, clap's `env = "X"` (or the
+    /// field's name for a bare `env`), an envy field with its prefix.
     pub name: Option<String>,
+    /// For reads of many variables at once (`config::Environment`, figment `Env`, envy with a
+    /// struct the tool cannot see): the prefix they share, as written (`"APP"`, `"APP_"`);
+    /// empty for every variable.
+    pub prefix: Option<String>,
+    /// The separator of nested keys (`config::Environment::separator("__")`, figment `split`).
+    pub separator: Option<String>,
+    /// The call, the clap `env` argument, or the envy field.
     pub span: Span,
     pub requirement: Requirement,
-    /// The expression that supplies the value when the variable is missing.
+    /// The expression that supplies the value when the variable is missing (for clap, the
+    /// value of `default_value…`).
     pub fallback: Option<Span>,
+    /// The default as written, when it is a literal: `unwrap_or("8080")`, clap
+    /// `default_value = "8080"` or `default_value_t = 8080`.
+    pub default: Option<String>,
+    pub kind: ReadKind,
+    /// The struct field a clap or envy read fills.
+    pub field: Option<String>,
+}
+
+impl EnvRead {
+    fn call(name: Option<String>, span: Span, requirement: Requirement) -> EnvRead {
+        EnvRead {
+            name,
+            prefix: None,
+            separator: None,
+            span,
+            requirement,
+            fallback: None,
+            default: None,
+            kind: ReadKind::Call,
+            field: None,
+        }
+    }
+
+    /// Whether this read takes the variable `var`: by name, or under its prefix.
+    pub fn covers(&self, var: &str) -> bool {
+        match (&self.name, &self.prefix) {
+            (Some(name), _) => name == var,
+            (None, Some(prefix)) => var.starts_with(prefix.as_str()),
+            (None, None) => false,
+        }
+    }
 }
 
 /// Where a value stands in for configuration that was not given.
@@ -68,16 +150,31 @@ pub enum FallbackKind {
     DefaultFunction,
 }
 
+/// A name given to the value of a read: `let env = std::env::var("APP_ENV")?` binds `env`;
+/// `Config { environment: std::env::var("APP_ENV")? }` and clap/envy fields bind the field.
+#[derive(Clone, Debug)]
+pub struct ReadBinding {
+    pub name: String,
+    /// Where the binding is made; uses before it cannot see it.
+    pub at: usize,
+    /// Index into [`EnvFacts::reads`].
+    pub read: usize,
+}
+
 #[derive(Debug, Default)]
 pub struct EnvFacts {
     pub reads: Vec<EnvRead>,
     pub fallbacks: Vec<Fallback>,
     /// Constants and statics that are used, and used only, inside fallbacks, with the variable.
     pub fallback_only_constants: HashMap<String, Option<String>>,
+    /// Names the values of reads are bound to.
+    pub bindings: Vec<ReadBinding>,
 }
 
 impl EnvFacts {
     pub fn extract(file: &RustFile<'_>) -> EnvFacts {
+        let mut structs = StructCollector::default();
+        structs.visit_file(&file.syntax);
         let mut collector = Collector {
             file,
             stack: Vec::new(),
@@ -85,6 +182,9 @@ impl EnvFacts {
             constant_uses: Vec::new(),
             default_functions: Vec::new(),
             functions: Vec::new(),
+            structs: structs.structs,
+            let_types: Vec::new(),
+            return_types: Vec::new(),
         };
         collector.visit_file(&file.syntax);
         collector.finish()
@@ -95,6 +195,229 @@ impl EnvFacts {
         self.fallbacks
             .iter()
             .find(|fallback| fallback.span.start <= span.start && span.end <= fallback.span.end)
+    }
+
+    /// The reads whose value a name bound before `at` holds.
+    pub fn reads_bound_to(&self, name: &str, at: usize) -> impl Iterator<Item = &EnvRead> {
+        self.bindings
+            .iter()
+            .filter(move |binding| binding.name == name && binding.at <= at)
+            .map(|binding| &self.reads[binding.read])
+    }
+
+    /// The read whose call is exactly `span`.
+    pub fn read_at(&self, span: Span) -> Option<&EnvRead> {
+        self.reads.iter().find(|read| read.span == span)
+    }
+
+    /// Whether `expr` holds the name of the deployment environment (`production`, `staging`…):
+    /// a read of `APP_ENV`, `ENVIRONMENT`, `RUN_MODE` and the like, a name bound to one, or a
+    /// binding, field or method named `env`, `environment`, `app_env`, `run_mode`, `stage`…
+    /// Looks through `.as_str()`, `.to_lowercase()`, `&`, `?` and similar. Returns how to name it
+    /// in a message: the variable (`APP_ENV`) when known, else the expression's name.
+    pub fn environment_value(&self, file: &RustFile<'_>, expr: &Expr) -> Option<EnvironmentValue> {
+        let expr = strip_conversions(expr);
+        let at = file.span(expr).start;
+        let named = |name: String| self.environment_name(name, at);
+        match expr {
+            Expr::Path(path) if path.qself.is_none() => {
+                named(path.path.segments.last()?.ident.to_string())
+            }
+            Expr::Field(field) => match &field.member {
+                syn::Member::Named(name) => named(name.to_string()),
+                syn::Member::Unnamed(_) => None,
+            },
+            Expr::MethodCall(call) if call.args.is_empty() => named(call.method.to_string()),
+            Expr::MethodCall(call) if call.args.len() == 1 => {
+                // `settings.get_string("environment")`
+                let key = string_literal(&call.args[0])?;
+                (call.method.to_string().starts_with("get") && names_deployment_environment(&key))
+                    .then_some(EnvironmentValue {
+                        var: None,
+                        name: key,
+                    })
+            }
+            Expr::Call(_) => {
+                let read = self.read_at(file.span(expr))?;
+                let var = read.name.clone()?;
+                names_deployment_environment(&var).then(|| EnvironmentValue {
+                    name: var.clone(),
+                    var: Some(var),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the binding, field or method `name`, used at `at`, holds the deployment
+    /// environment's name: it was bound to a read of such a variable, or it is named so.
+    pub fn environment_name(&self, name: String, at: usize) -> Option<EnvironmentValue> {
+        let bound = self.reads_bound_to(&name, at).find(|read| {
+            read.name
+                .as_deref()
+                .is_some_and(names_deployment_environment)
+        });
+        if let Some(read) = bound {
+            let var = read.name.clone();
+            return Some(EnvironmentValue { var, name });
+        }
+        if !names_deployment_environment(&name) {
+            return None;
+        }
+        let var = self
+            .reads_bound_to(&name, at)
+            .find_map(|read| read.name.clone());
+        Some(EnvironmentValue { var, name })
+    }
+}
+
+/// An expression known to hold the deployment environment's name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvironmentValue {
+    /// The binding, field or variable as written.
+    pub name: String,
+    /// The environment variable it was read from, when the tool can tell.
+    pub var: Option<String>,
+}
+
+impl EnvironmentValue {
+    /// `` `APP_ENV` `` or `` `environment` ``, for messages.
+    pub fn describe(&self) -> String {
+        format!("`{}`", self.var.as_deref().unwrap_or(&self.name))
+    }
+}
+
+/// Names of deployment environments, as code compares with them.
+const ENVIRONMENT_NAMES: &[&str] = &[
+    "production",
+    "prod",
+    "prd",
+    "live",
+    "staging",
+    "stage",
+    "stg",
+    "preprod",
+    "pre-prod",
+    "preproduction",
+    "pre-production",
+    "uat",
+    "qa",
+    "test",
+    "testing",
+    "development",
+    "develop",
+    "dev",
+    "local",
+    "sandbox",
+    "ci",
+];
+
+/// Whether a string names a deployment environment: `production`, `Prod`, `staging`, `dev`,
+/// `development`, `test`, `qa`, `local`…
+pub fn is_environment_name(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    ENVIRONMENT_NAMES.contains(&lower.as_str())
+}
+
+/// Whether a variable, binding, field or method name holds the deployment environment's name:
+/// `APP_ENV`, `APP_ENVIRONMENT`, `ENVIRONMENT`, `RUST_ENV`, `RUN_MODE`, `DEPLOY_STAGE`,
+/// `environment`, `current_env`, `app_profile`. Not `ENV_FILE`, `env_filter`, `storage_mode`.
+pub fn names_deployment_environment(name: &str) -> bool {
+    const WHOLE: &[&str] = &[
+        "runmode",
+        "appmode",
+        "deploymode",
+        "deploymentmode",
+        "runtimemode",
+        "stage",
+        "appstage",
+        "deploystage",
+        "deploymentstage",
+        "envstage",
+        "appprofile",
+        "activeprofile",
+        "runprofile",
+        "deployprofile",
+        "rocketprofile",
+        "springprofilesactive",
+        "envname",
+        "environmentname",
+        "envtype",
+        "environmenttype",
+        "environmentkind",
+        "tier",
+        "apptier",
+    ];
+    let words = crate::facts::secrets::words(name);
+    let joined: String = words.concat();
+    if WHOLE.contains(&joined.as_str()) {
+        return true;
+    }
+    words
+        .last()
+        .is_some_and(|last| matches!(last.as_str(), "env" | "environment" | "environ"))
+}
+
+/// `env.as_str()`, `&env`, `env.to_lowercase()`, `env?`, `password.expose_secret()` all stand
+/// for the value they convert.
+pub fn strip_conversions(mut expr: &Expr) -> &Expr {
+    loop {
+        expr = match expr {
+            Expr::MethodCall(call)
+                if matches!(
+                    call.method.to_string().as_str(),
+                    "as_str"
+                        | "as_ref"
+                        | "as_deref"
+                        | "to_lowercase"
+                        | "to_ascii_lowercase"
+                        | "to_uppercase"
+                        | "to_ascii_uppercase"
+                        | "trim"
+                        | "to_string"
+                        | "to_owned"
+                        | "clone"
+                        | "unwrap"
+                        | "unwrap_or_default"
+                        | "expect"
+                        | "borrow"
+                        | "deref"
+                        | "as_bytes"
+                        | "expose_secret"
+                ) =>
+            {
+                &call.receiver
+            }
+            Expr::Try(inner) => &inner.expr,
+            Expr::Paren(inner) => &inner.expr,
+            Expr::Group(inner) => &inner.expr,
+            Expr::Reference(inner) => &inner.expr,
+            Expr::Unary(syn::ExprUnary {
+                op: syn::UnOp::Deref(_),
+                expr,
+                ..
+            }) => expr,
+            Expr::Await(inner) => &inner.base,
+            _ => return expr,
+        };
+    }
+}
+
+/// The structs of a file by name, for the fields envy fills.
+#[derive(Default)]
+struct StructCollector<'f> {
+    structs: HashMap<String, &'f syn::ItemStruct>,
+}
+
+impl<'f> Visit<'f> for StructCollector<'f> {
+    fn visit_item(&mut self, item: &'f syn::Item) {
+        if !item_attrs(item).is_some_and(is_test_code) {
+            syn::visit::visit_item(self, item);
+        }
+    }
+
+    fn visit_item_struct(&mut self, item: &'f syn::ItemStruct) {
+        self.structs.insert(item.ident.to_string(), item);
     }
 }
 
@@ -107,9 +430,14 @@ struct Collector<'f, 's> {
     default_functions: Vec<String>,
     /// Every function body: its name, span, and whether it implements `Default`.
     functions: Vec<(String, Span, bool)>,
+    structs: HashMap<String, &'f syn::ItemStruct>,
+    /// The types of the enclosing `let` statements that declare one, with their initialisers.
+    let_types: Vec<(&'f Expr, &'f syn::Type)>,
+    /// The return types of the enclosing functions.
+    return_types: Vec<Option<&'f syn::Type>>,
 }
 
-impl Collector<'_, '_> {
+impl<'f> Collector<'f, '_> {
     fn finish(mut self) -> EnvFacts {
         for (name, span, implements_default) in std::mem::take(&mut self.functions) {
             if implements_default || self.default_functions.contains(&name) {
@@ -137,26 +465,48 @@ impl Collector<'_, '_> {
         self.facts
     }
 
-    fn record_read(&mut self, call: &syn::ExprCall) {
+    fn push_read(&mut self, read: EnvRead) {
+        if let Some(field) = read.field.clone() {
+            self.facts.bindings.push(ReadBinding {
+                name: field,
+                at: 0,
+                read: self.facts.reads.len(),
+            });
+        }
+        self.facts.reads.push(read);
+    }
+
+    fn record_read(&mut self, call: &syn::ExprCall, with_default: bool) {
         let name = call.args.first().and_then(string_literal);
-        let (requirement, fallback) = self.consumer();
-        if let Some(span) = fallback {
+        let span = self.file.span(call);
+        let mut read = EnvRead::call(name.clone(), span, Requirement::Optional);
+        if with_default {
+            // `Env::var_or("PORT", 8080)`
+            read.requirement = Requirement::Defaulted;
+            read.fallback = call.args.iter().nth(1).map(|arg| self.file.span(arg));
+            read.default = call.args.iter().nth(1).and_then(literal_text);
+        } else {
+            let (requirement, fallback) = self.consumer();
+            read.requirement = requirement;
+            if let Some((span, default)) = fallback {
+                read.fallback = Some(span);
+                read.default = default;
+            }
+        }
+        if let Some(span) = read.fallback {
             self.facts.fallbacks.push(Fallback {
                 span,
-                var: name.clone(),
+                var: name,
                 kind: FallbackKind::EnvDefault,
             });
         }
-        self.facts.reads.push(EnvRead {
-            name,
-            span: self.file.span(call),
-            requirement,
-            fallback,
-        });
+        self.push_read(read);
     }
 
     /// How the read on top of the stack is consumed: follows its method chain outward.
-    fn consumer(&self) -> (Requirement, Option<Span>) {
+    /// Gives the fallback's span and its literal, if any.
+    #[allow(clippy::type_complexity)]
+    fn consumer(&self) -> (Requirement, Option<(Span, Option<String>)>) {
         let mut child = *self.stack.last().expect("the read itself is on the stack");
         for parent in self.stack.iter().rev().skip(1) {
             match parent {
@@ -165,8 +515,14 @@ impl Collector<'_, '_> {
                     if REQUIRING_METHODS.contains(&method.as_str()) {
                         return (Requirement::Required, None);
                     }
+                    if method == "unwrap_or_default" {
+                        return (Requirement::Defaulted, None);
+                    }
                     if DEFAULTING_METHODS.contains(&method.as_str()) {
-                        let fallback = call.args.first().map(|arg| self.file.span(arg));
+                        let fallback = call
+                            .args
+                            .first()
+                            .map(|arg| (self.file.span(arg), literal_text(arg)));
                         return (Requirement::Defaulted, fallback);
                     }
                     if method.starts_with("is_") {
@@ -179,9 +535,9 @@ impl Collector<'_, '_> {
                         .arms
                         .iter()
                         .find(|arm| matches_err(&arm.pat))
-                        .map(|arm| self.file.span(&*arm.body));
+                        .map(|arm| (self.file.span(&*arm.body), literal_text(&arm.body)));
                     return match fallback {
-                        Some(span) => (Requirement::Defaulted, Some(span)),
+                        Some(fallback) => (Requirement::Defaulted, Some(fallback)),
                         None => (Requirement::Optional, None),
                     };
                 }
@@ -192,14 +548,15 @@ impl Collector<'_, '_> {
                         .and_then(|i| i.checked_sub(1))
                         .map(|i| self.stack[i]);
                     let fallback = match enclosing {
-                        Some(Expr::If(branch)) if std::ptr::eq(&*branch.cond, *parent) => branch
-                            .else_branch
-                            .as_ref()
-                            .map(|(_, otherwise)| self.file.span(&**otherwise)),
+                        Some(Expr::If(branch)) if std::ptr::eq(&*branch.cond, *parent) => {
+                            branch.else_branch.as_ref().map(|(_, otherwise)| {
+                                (self.file.span(&**otherwise), literal_text(otherwise))
+                            })
+                        }
                         _ => None,
                     };
                     return match fallback {
-                        Some(span) => (Requirement::Defaulted, Some(span)),
+                        Some(fallback) => (Requirement::Defaulted, Some(fallback)),
                         None => (Requirement::Optional, None),
                     };
                 }
@@ -209,6 +566,234 @@ impl Collector<'_, '_> {
             child = parent;
         }
         (Requirement::Optional, None)
+    }
+
+    /// `config::Environment::with_prefix("APP").separator("__")`, figment `Env::prefixed("APP_")`.
+    fn record_prefix_read(&mut self, call: &syn::ExprCall, kind: ReadKind) {
+        let prefix = call
+            .args
+            .first()
+            .and_then(string_literal)
+            .unwrap_or_default();
+        let mut separator = None;
+        let mut child = *self.stack.last().expect("the call is on the stack");
+        for parent in self.stack.iter().rev().skip(1) {
+            let Expr::MethodCall(method) = parent else {
+                break;
+            };
+            if !std::ptr::eq(&*method.receiver, child) {
+                break;
+            }
+            if matches!(method.method.to_string().as_str(), "separator" | "split") {
+                separator = method.args.first().and_then(string_literal);
+            }
+            child = parent;
+        }
+        self.push_read(EnvRead {
+            prefix: Some(prefix),
+            separator,
+            kind,
+            ..EnvRead::call(None, self.file.span(call), Requirement::Optional)
+        });
+    }
+
+    /// `envy::from_env::<Config>()`, `envy::prefixed("APP_").from_env::<Config>()`, or either
+    /// with the type given by the `let` or the function's return type.
+    fn record_envy(&mut self, expr: &'f Expr, prefix: String, turbofish: Option<&'f syn::Type>) {
+        let target = turbofish
+            .or_else(|| {
+                self.let_types
+                    .iter()
+                    .rev()
+                    .find(|(init, _)| {
+                        let init = self.file.span(*init);
+                        let span = self.file.span(expr);
+                        init.start <= span.start && span.end <= init.end
+                    })
+                    .map(|(_, ty)| *ty)
+            })
+            .or_else(|| self.return_types.last().copied().flatten())
+            .and_then(struct_name);
+        let span = self.file.span(expr);
+        let Some(item) = target.and_then(|name| self.structs.get(&name).copied()) else {
+            self.push_read(EnvRead {
+                prefix: Some(prefix),
+                kind: ReadKind::Envy,
+                ..EnvRead::call(None, span, Requirement::Optional)
+            });
+            return;
+        };
+        let container_default = item.attrs.iter().any(|attr| serde_flag(attr, "default"));
+        for field in &item.fields {
+            let Some(ident) = &field.ident else {
+                continue;
+            };
+            if field.attrs.iter().any(|attr| serde_flag(attr, "flatten")) {
+                continue;
+            }
+            let serde_name = field
+                .attrs
+                .iter()
+                .find_map(serde_rename)
+                .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
+            let defaulted = container_default
+                || field.attrs.iter().any(|attr| {
+                    serde_flag(attr, "default") || serde_default_function(attr).is_some()
+                });
+            let requirement = if defaulted {
+                Requirement::Defaulted
+            } else if type_is(&field.ty, "Option") {
+                Requirement::Optional
+            } else {
+                Requirement::Required
+            };
+            self.push_read(EnvRead {
+                kind: ReadKind::Envy,
+                field: Some(ident.to_string()),
+                ..EnvRead::call(
+                    Some(format!("{prefix}{}", serde_name.to_uppercase())),
+                    self.file.span(ident),
+                    requirement,
+                )
+            });
+        }
+    }
+
+    /// clap arguments with `env`: `#[arg(long, env = "PORT", default_value_t = 8080)]`.
+    fn record_clap_fields(&mut self, item: &'f syn::ItemStruct) {
+        for field in &item.fields {
+            let Some(ident) = &field.ident else {
+                continue;
+            };
+            for attr in &field.attrs {
+                if !["arg", "clap", "structopt"]
+                    .iter()
+                    .any(|name| attr.path().is_ident(name))
+                {
+                    continue;
+                }
+                let Ok(metas) =
+                    attr.parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+                else {
+                    continue;
+                };
+                let Some(read) = self.clap_read(ident, &field.ty, &metas) else {
+                    continue;
+                };
+                self.push_read(read);
+            }
+        }
+    }
+
+    fn clap_read(
+        &self,
+        ident: &syn::Ident,
+        ty: &syn::Type,
+        metas: &Punctuated<syn::Meta, syn::Token![,]>,
+    ) -> Option<EnvRead> {
+        let mut env = None;
+        let mut default = None;
+        let mut fallback = None;
+        let mut has_default = false;
+        let mut required = None;
+        for meta in metas {
+            let path = meta.path();
+            let key = path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+            match (key.as_str(), meta) {
+                ("env", syn::Meta::Path(_)) => {
+                    let name = ident.to_string().trim_start_matches("r#").to_uppercase();
+                    env = Some((name, self.file.span(meta)));
+                }
+                ("env", syn::Meta::NameValue(value)) => {
+                    env = Some((string_literal(&value.value)?, self.file.span(meta)));
+                }
+                (key, _) if key.starts_with("default_value") => {
+                    has_default = true;
+                    if let syn::Meta::NameValue(value) = meta {
+                        default = literal_text(&value.value);
+                        fallback = Some(self.file.span(&value.value));
+                    }
+                }
+                ("required", syn::Meta::NameValue(value)) => {
+                    required = crate::source::rust::bool_literal(&value.value);
+                }
+                _ => {}
+            }
+        }
+        let (name, span) = env?;
+        let optional_type = ["Option", "Vec", "bool"]
+            .iter()
+            .any(|name| type_is(ty, name));
+        let requirement = if has_default {
+            Requirement::Defaulted
+        } else if required == Some(true) {
+            Requirement::Required
+        } else if optional_type || required == Some(false) {
+            Requirement::Optional
+        } else {
+            Requirement::Required
+        };
+        Some(EnvRead {
+            default,
+            fallback,
+            kind: ReadKind::Clap,
+            field: Some(ident.to_string()),
+            ..EnvRead::call(Some(name), span, requirement)
+        })
+    }
+
+    /// Names the reads inside `init` are bound to by a `let` or a struct literal's field.
+    fn bind_reads_in(&mut self, name: String, init: Span, at: usize) {
+        for (index, read) in self.facts.reads.iter().enumerate() {
+            if init.start <= read.span.start && read.span.end <= init.end {
+                self.facts.bindings.push(ReadBinding {
+                    name: name.clone(),
+                    at,
+                    read: index,
+                });
+            }
+        }
+    }
+}
+
+/// The text of a literal default, seen through closures and conversions:
+/// `"8080"`, `8080`, `|_| "x".to_string()`, `String::from("x")`, `"x".into()`.
+fn literal_text(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            syn::Lit::Str(s) => Some(s.value()),
+            syn::Lit::Int(i) => Some(i.base10_digits().to_string()),
+            syn::Lit::Float(f) => Some(f.base10_digits().to_string()),
+            syn::Lit::Bool(b) => Some(b.value.to_string()),
+            _ => None,
+        },
+        Expr::Closure(closure) => literal_text(&closure.body),
+        Expr::Paren(inner) => literal_text(&inner.expr),
+        Expr::Group(inner) => literal_text(&inner.expr),
+        Expr::Reference(inner) => literal_text(&inner.expr),
+        Expr::Block(block) => match block.block.stmts.as_slice() {
+            [syn::Stmt::Expr(expr, None)] => literal_text(expr),
+            _ => None,
+        },
+        Expr::MethodCall(call)
+            if call.args.is_empty()
+                && matches!(
+                    call.method.to_string().as_str(),
+                    "to_string" | "into" | "to_owned" | "to_os_string"
+                ) =>
+        {
+            literal_text(&call.receiver)
+        }
+        Expr::Call(call) if call.args.len() == 1 => {
+            let Expr::Path(path) = &*call.func else {
+                return None;
+            };
+            let last = path.path.segments.last()?.ident.to_string();
+            matches!(last.as_str(), "from" | "Ok" | "Some" | "new")
+                .then(|| literal_text(&call.args[0]))
+                .flatten()
+        }
+        _ => None,
     }
 }
 
@@ -231,29 +816,90 @@ fn is_constant_name(name: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// `#[serde(default = "default_url")]` → `default_url`.
-fn serde_default_function(attr: &syn::Attribute) -> Option<String> {
-    if !attr.path().is_ident("serde") {
-        return None;
+/// Whether a type's outermost name is `name`: `Option<String>`, `std::option::Option<u16>`.
+fn type_is(ty: &syn::Type, name: &str) -> bool {
+    match ty {
+        syn::Type::Path(path) => path.path.segments.last().is_some_and(|s| s.ident == name),
+        syn::Type::Group(group) => type_is(&group.elem, name),
+        syn::Type::Paren(paren) => type_is(&paren.elem, name),
+        _ => false,
     }
-    let mut found = None;
+}
+
+/// The struct a type names, looking into `Result<T, _>` and `anyhow::Result<T>`.
+fn struct_name(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident == "Result" || last.ident == "Option" {
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        return args.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(inner) => struct_name(inner),
+            _ => None,
+        });
+    }
+    Some(last.ident.to_string())
+}
+
+/// The value of `#[serde(default = "default_url")]`: `default_url`.
+fn serde_default_function(attr: &syn::Attribute) -> Option<String> {
+    serde_value(attr, "default")
+        .map(|value| value.rsplit("::").next().unwrap_or_default().to_string())
+}
+
+/// `#[serde(rename = "db_url")]`.
+fn serde_rename(attr: &syn::Attribute) -> Option<String> {
+    serde_value(attr, "rename")
+}
+
+/// The string value of `key` in a `#[serde(…)]` attribute.
+fn serde_value(attr: &syn::Attribute, key: &str) -> Option<String> {
+    serde_entries(attr)
+        .into_iter()
+        .find(|(name, _)| name == key)
+        .and_then(|(_, value)| value)
+}
+
+/// Whether a `#[serde(…)]` attribute holds the bare flag `key` (`default`, `flatten`).
+fn serde_flag(attr: &syn::Attribute, key: &str) -> bool {
+    serde_entries(attr)
+        .iter()
+        .any(|(name, value)| name == key && value.is_none())
+}
+
+/// The top-level entries of a `#[serde(…)]` attribute: `default` gives (`default`, `None`),
+/// `rename = "x"` gives (`rename`, `Some("x")`); nested lists (`rename(deserialize = …)`) are
+/// skipped.
+fn serde_entries(attr: &syn::Attribute) -> Vec<(String, Option<String>)> {
+    let mut entries = Vec::new();
+    if !attr.path().is_ident("serde") {
+        return entries;
+    }
     let _ = attr.parse_nested_meta(|meta| {
-        if meta.path.is_ident("default") && meta.input.peek(syn::Token![=]) {
-            let value: syn::LitStr = meta.value()?.parse()?;
-            found = Some(
-                value
-                    .value()
-                    .rsplit("::")
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
-            );
-        } else if meta.input.peek(syn::Token![=]) {
-            let _: Expr = meta.value()?.parse()?;
+        let key = meta
+            .path
+            .get_ident()
+            .map(|ident| ident.to_string())
+            .unwrap_or_default();
+        if meta.input.peek(syn::Token![=]) {
+            let value: Expr = meta.value()?.parse()?;
+            entries.push((key, string_literal(&value)));
+        } else if meta.input.peek(syn::token::Paren) {
+            meta.parse_nested_meta(|nested| {
+                if nested.input.peek(syn::Token![=]) {
+                    let _: Expr = nested.value()?.parse()?;
+                }
+                Ok(())
+            })?;
+        } else {
+            entries.push((key, None));
         }
         Ok(())
     });
-    found
+    entries
 }
 
 impl<'f> Visit<'f> for Collector<'f, '_> {
@@ -264,16 +910,65 @@ impl<'f> Visit<'f> for Collector<'f, '_> {
         }
     }
 
+    fn visit_item_struct(&mut self, item: &'f syn::ItemStruct) {
+        self.record_clap_fields(item);
+        syn::visit::visit_item_struct(self, item);
+    }
+
     fn visit_expr(&mut self, expr: &'f Expr) {
         self.stack.push(expr);
         match expr {
-            Expr::Call(call)
-                if self
-                    .file
-                    .called_path_where(expr, |path| ENV_READ_FUNCTIONS.contains(&path))
-                    .is_some() =>
-            {
-                self.record_read(call);
+            Expr::Call(call) => {
+                let path = self.file.called_path_where(expr, |path| {
+                    ENV_READ_FUNCTIONS.contains(&path)
+                        || ENV_READ_OR_FUNCTIONS.contains(&path)
+                        || CONFIG_ENVIRONMENT_CONSTRUCTORS.contains(&path)
+                        || FIGMENT_ENV_CONSTRUCTORS.contains(&path)
+                        || path == "envy::from_env"
+                });
+                match path.as_deref() {
+                    Some(path) if ENV_READ_FUNCTIONS.contains(&path) => {
+                        self.record_read(call, false)
+                    }
+                    Some(path) if ENV_READ_OR_FUNCTIONS.contains(&path) => {
+                        self.record_read(call, true)
+                    }
+                    Some(path) if CONFIG_ENVIRONMENT_CONSTRUCTORS.contains(&path) => {
+                        self.record_prefix_read(call, ReadKind::ConfigEnvironment)
+                    }
+                    Some(path) if FIGMENT_ENV_CONSTRUCTORS.contains(&path) => {
+                        self.record_prefix_read(call, ReadKind::Figment)
+                    }
+                    Some("envy::from_env") => {
+                        let turbofish = match &*call.func {
+                            Expr::Path(path) => turbofish_type(&path.path),
+                            _ => None,
+                        };
+                        self.record_envy(expr, String::new(), turbofish);
+                    }
+                    _ => {}
+                }
+            }
+            Expr::MethodCall(call) if call.method == "from_env" => {
+                if let Expr::Call(receiver) = &*call.receiver
+                    && self
+                        .file
+                        .called_path_where(&call.receiver, |path| path == "envy::prefixed")
+                        .is_some()
+                {
+                    let prefix = receiver
+                        .args
+                        .first()
+                        .and_then(string_literal)
+                        .unwrap_or_default();
+                    let turbofish = call.turbofish.as_ref().and_then(|args| {
+                        args.args.iter().find_map(|arg| match arg {
+                            syn::GenericArgument::Type(ty) => Some(ty),
+                            _ => None,
+                        })
+                    });
+                    self.record_envy(expr, prefix, turbofish);
+                }
             }
             Expr::MethodCall(call) if call.method == "set_default" && call.args.len() == 2 => {
                 let key = string_literal(&call.args[0]);
@@ -292,7 +987,33 @@ impl<'f> Visit<'f> for Collector<'f, '_> {
             _ => {}
         }
         syn::visit::visit_expr(self, expr);
+        if let Expr::Struct(literal) = expr {
+            for field in &literal.fields {
+                if let syn::Member::Named(name) = &field.member {
+                    let init = self.file.span(&field.expr);
+                    self.bind_reads_in(name.to_string(), init, init.start);
+                }
+            }
+        }
         self.stack.pop();
+    }
+
+    fn visit_local(&mut self, local: &'f syn::Local) {
+        let typed = match (&local.pat, &local.init) {
+            (Pat::Type(typed), Some(init)) => Some((&*init.expr, &*typed.ty)),
+            _ => None,
+        };
+        if let Some(typed) = typed {
+            self.let_types.push(typed);
+        }
+        syn::visit::visit_local(self, local);
+        if typed.is_some() {
+            self.let_types.pop();
+        }
+        if let (Some(name), Some(init)) = (pattern_name(&local.pat), &local.init) {
+            let end = self.file.span(local).end;
+            self.bind_reads_in(name, self.file.span(&*init.expr), end);
+        }
     }
 
     fn visit_macro(&mut self, mac: &'f syn::Macro) {
@@ -315,7 +1036,15 @@ impl<'f> Visit<'f> for Collector<'f, '_> {
         let span = self.file.span(&item.block);
         self.functions
             .push((item.sig.ident.to_string(), span, false));
+        self.return_types.push(return_type(&item.sig));
         syn::visit::visit_item_fn(self, item);
+        self.return_types.pop();
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'f syn::ImplItemFn) {
+        self.return_types.push(return_type(&item.sig));
+        syn::visit::visit_impl_item_fn(self, item);
+        self.return_types.pop();
     }
 
     fn visit_item_impl(&mut self, item: &'f syn::ItemImpl) {
@@ -336,6 +1065,32 @@ impl<'f> Visit<'f> for Collector<'f, '_> {
     }
 
     fn visit_attribute(&mut self, _: &'f syn::Attribute) {}
+}
+
+fn return_type(sig: &syn::Signature) -> Option<&syn::Type> {
+    match &sig.output {
+        syn::ReturnType::Type(_, ty) => Some(ty),
+        syn::ReturnType::Default => None,
+    }
+}
+
+/// `from_env::<Config>` → `Config`.
+fn turbofish_type(path: &syn::Path) -> Option<&syn::Type> {
+    let syn::PathArguments::AngleBracketed(args) = &path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|arg| match arg {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
+}
+
+fn pattern_name(pat: &Pat) -> Option<String> {
+    match pat {
+        Pat::Ident(ident) => Some(ident.ident.to_string()),
+        Pat::Type(typed) => pattern_name(&typed.pat),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -425,5 +1180,251 @@ fn other() -> String { "w".into() }"#,
         assert_eq!(facts.fallbacks.len(), 1);
         let span = facts.fallbacks[0].span;
         assert_eq!(&text[span.start..span.end], r#"{ "z".into() }"#);
+    }
+
+    fn reads(text: &str) -> Vec<EnvRead> {
+        facts(text).0.reads
+    }
+
+    fn summary(reads: &[EnvRead]) -> Vec<(Option<&str>, Requirement, Option<&str>)> {
+        reads
+            .iter()
+            .map(|r| (r.name.as_deref(), r.requirement, r.default.as_deref()))
+            .collect()
+    }
+
+    #[test]
+    fn default_literals_are_kept() {
+        let reads = reads(
+            r#"fn f() {
+    let a = std::env::var("A").unwrap_or_else(|_| "0.0.0.0".to_string());
+    let b: u16 = std::env::var("B").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);
+    let c = std::env::var("C").unwrap_or_default();
+    let d = figment::providers::Env::var_or("D", "x");
+}"#,
+        );
+        use Requirement::*;
+        assert_eq!(
+            summary(&reads),
+            [
+                (Some("A"), Defaulted, Some("0.0.0.0")),
+                (Some("B"), Defaulted, Some("8080")),
+                (Some("C"), Defaulted, None),
+                (Some("D"), Defaulted, Some("x")),
+            ]
+        );
+    }
+
+    #[test]
+    fn clap_arguments_with_env() {
+        let reads = reads(
+            r#"use clap::Parser;
+#[derive(Parser)]
+struct Args {
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
+    #[arg(long, env = "PORT", default_value_t = 8080)]
+    port: u16,
+    #[arg(long, env = "HOST", default_value = "0.0.0.0")]
+    host: String,
+    #[clap(long, env)]
+    api_token: Option<String>,
+    #[arg(long, env = "VERBOSE")]
+    verbose: bool,
+    #[arg(long)]
+    no_env: String,
+    #[arg(long, env = "FORCED", required = true)]
+    forced: Option<String>,
+}"#,
+        );
+        use Requirement::*;
+        assert_eq!(
+            summary(&reads),
+            [
+                (Some("DATABASE_URL"), Required, None),
+                (Some("PORT"), Defaulted, Some("8080")),
+                (Some("HOST"), Defaulted, Some("0.0.0.0")),
+                (Some("API_TOKEN"), Optional, None),
+                (Some("VERBOSE"), Optional, None),
+                (Some("FORCED"), Required, None),
+            ]
+        );
+        assert!(reads.iter().all(|r| r.kind == ReadKind::Clap));
+        assert_eq!(reads[0].field.as_deref(), Some("database_url"));
+    }
+
+    #[test]
+    fn envy_fills_the_fields_of_a_struct_in_the_same_file() {
+        let (facts, text) = facts(
+            r#"#[derive(serde::Deserialize)]
+struct Config {
+    database_url: String,
+    port: Option<u16>,
+    #[serde(default)]
+    workers: usize,
+    #[serde(default = "default_host")]
+    host: String,
+    #[serde(rename = "redis")]
+    cache_url: String,
+}
+#[derive(serde::Deserialize)]
+#[serde(default)]
+struct Tuning { pool_size: u32 }
+fn load() -> anyhow::Result<()> {
+    let config = envy::from_env::<Config>()?;
+    let tuning: Tuning = envy::prefixed("TUNING_").from_env()?;
+    let other = envy::from_env::<Elsewhere>()?;
+    Ok(())
+}
+fn load_config() -> Result<Config, envy::Error> { envy::prefixed("APP_").from_env() }"#,
+        );
+        use Requirement::*;
+        assert_eq!(
+            summary(&facts.reads),
+            [
+                (Some("DATABASE_URL"), Required, None),
+                (Some("PORT"), Optional, None),
+                (Some("WORKERS"), Defaulted, None),
+                (Some("HOST"), Defaulted, None),
+                (Some("REDIS"), Required, None),
+                (Some("TUNING_POOL_SIZE"), Defaulted, None),
+                (None, Optional, None),
+                (Some("APP_DATABASE_URL"), Required, None),
+                (Some("APP_PORT"), Optional, None),
+                (Some("APP_WORKERS"), Defaulted, None),
+                (Some("APP_HOST"), Defaulted, None),
+                (Some("APP_REDIS"), Required, None),
+            ]
+        );
+        assert!(facts.reads.iter().all(|r| r.kind == ReadKind::Envy));
+        assert_eq!(facts.reads[6].prefix.as_deref(), Some(""));
+        let span = facts.reads[0].span;
+        assert_eq!(&text[span.start..span.end], "database_url");
+    }
+
+    #[test]
+    fn prefixes_of_config_and_figment() {
+        let reads = reads(
+            r#"use figment::providers::{Env, Format, Toml};
+fn load() {
+    let settings = config::Config::builder()
+        .add_source(config::Environment::with_prefix("APP").prefix_separator("_").separator("__"))
+        .build();
+    let figment = figment::Figment::new().merge(Toml::file("App.toml")).merge(Env::prefixed("APP_").split("__"));
+    let all = figment::Figment::new().merge(Env::raw());
+}"#,
+        );
+        let prefixes: Vec<(ReadKind, Option<&str>, Option<&str>)> = reads
+            .iter()
+            .map(|r| (r.kind, r.prefix.as_deref(), r.separator.as_deref()))
+            .collect();
+        assert_eq!(
+            prefixes,
+            [
+                (ReadKind::ConfigEnvironment, Some("APP"), Some("__")),
+                (ReadKind::Figment, Some("APP_"), Some("__")),
+                (ReadKind::Figment, Some(""), None),
+            ]
+        );
+        assert!(reads.iter().all(|r| r.requirement == Requirement::Optional));
+        assert!(reads[1].covers("APP_PORT"));
+        assert!(!reads[1].covers("PORT"));
+    }
+
+    #[test]
+    fn names_bound_to_reads_hold_the_environment() {
+        let (facts, text) = facts(
+            r#"fn f() -> anyhow::Result<()> {
+    let mode = std::env::var("RUN_MODE").unwrap_or_else(|_| "development".into());
+    let e = Settings { environment: std::env::var("APP_ENVIRONMENT")? };
+    let port = std::env::var("PORT")?;
+    if mode == "production" {}
+    if port == "80" {}
+    Ok(())
+}"#,
+        );
+        let source = SourceFile::new(
+            Arc::new(PathBuf::from("src/main.rs")),
+            PathBuf::from("/src/main.rs"),
+            crate::source::FileKind::Rust,
+            text.clone(),
+        );
+        let file = RustFile::parse(&source, CodeRole::Production).ok().unwrap();
+        let value = |code: &str| {
+            let expr: Expr = syn::parse_str(code).unwrap();
+            facts.environment_value(&file, &expr)
+        };
+        // Names alone: the spans of parsed snippets start at 0, before every binding.
+        assert_eq!(value("environment").unwrap().describe(), "`environment`");
+        assert_eq!(
+            value("self.settings.app_env.as_str()").unwrap().name,
+            "app_env"
+        );
+        assert_eq!(value("config.run_mode()").unwrap().name, "run_mode");
+        assert!(value("mode").is_none());
+        assert!(value("env_filter").is_none());
+        assert!(value("storage_mode").is_none());
+        assert_eq!(
+            facts
+                .reads_bound_to("mode", text.len())
+                .next()
+                .unwrap()
+                .name
+                .as_deref(),
+            Some("RUN_MODE")
+        );
+        assert_eq!(
+            facts
+                .reads_bound_to("environment", text.len())
+                .next()
+                .unwrap()
+                .name
+                .as_deref(),
+            Some("APP_ENVIRONMENT")
+        );
+        assert!(facts.reads_bound_to("mode", 0).next().is_none());
+    }
+
+    #[test]
+    fn environment_names() {
+        for name in [
+            "production",
+            "Prod",
+            "staging",
+            "dev",
+            "development",
+            "test",
+            "qa",
+            "local",
+        ] {
+            assert!(is_environment_name(name), "{name}");
+        }
+        for name in ["debug", "json", "postgres", "info"] {
+            assert!(!is_environment_name(name), "{name}");
+        }
+        for name in [
+            "APP_ENV",
+            "APP_ENVIRONMENT",
+            "ENVIRONMENT",
+            "RUST_ENV",
+            "RUN_MODE",
+            "DEPLOY_STAGE",
+            "environment",
+            "current_env",
+            "appEnv",
+            "env",
+        ] {
+            assert!(names_deployment_environment(name), "{name}");
+        }
+        for name in [
+            "ENV_FILE",
+            "env_filter",
+            "storage_mode",
+            "mode",
+            "RUST_LOG",
+            "envs",
+        ] {
+            assert!(!names_deployment_environment(name), "{name}");
+        }
     }
 }

@@ -141,3 +141,128 @@ fn opens_file(file: &RustFile<'_>, expr: &Expr) -> bool {
         _ => false,
     })
 }
+
+/// Functions whose call installs a logger, by resolved path, with the library's name.
+const LOGGER_INIT_FUNCTIONS: &[(&str, &str)] = &[
+    ("tracing_subscriber::fmt::init", "tracing-subscriber"),
+    ("tracing_subscriber::fmt::try_init", "tracing-subscriber"),
+    ("tracing::subscriber::set_global_default", "tracing"),
+    ("tracing::dispatcher::set_global_default", "tracing"),
+    ("tracing_core::dispatcher::set_global_default", "tracing"),
+    (
+        "tracing_subscriber::util::SubscriberInitExt::init",
+        "tracing-subscriber",
+    ),
+    (
+        "tracing_subscriber::util::SubscriberInitExt::try_init",
+        "tracing-subscriber",
+    ),
+    ("tracing_log::LogTracer::init", "tracing-log"),
+    ("env_logger::init", "env_logger"),
+    ("env_logger::try_init", "env_logger"),
+    ("env_logger::init_from_env", "env_logger"),
+    ("env_logger::try_init_from_env", "env_logger"),
+    ("pretty_env_logger::init", "pretty_env_logger"),
+    ("pretty_env_logger::try_init", "pretty_env_logger"),
+    ("pretty_env_logger::init_timed", "pretty_env_logger"),
+    ("pretty_env_logger::try_init_timed", "pretty_env_logger"),
+    ("log4rs::init_file", "log4rs"),
+    ("log4rs::init_config", "log4rs"),
+    ("log4rs::init_raw_config", "log4rs"),
+    ("simplelog::TermLogger::init", "simplelog"),
+    ("simplelog::SimpleLogger::init", "simplelog"),
+    ("simplelog::CombinedLogger::init", "simplelog"),
+    ("simplelog::WriteLogger::init", "simplelog"),
+    ("simple_logger::init", "simple_logger"),
+    ("simple_logger::init_with_level", "simple_logger"),
+    ("simple_logger::init_with_env", "simple_logger"),
+    ("log::set_logger", "log"),
+    ("log::set_boxed_logger", "log"),
+    ("femme::start", "femme"),
+    ("femme::with_level", "femme"),
+    ("console_subscriber::init", "console-subscriber"),
+    ("tracing_forest::init", "tracing-forest"),
+    ("systemd_journal_logger::init", "systemd-journal-logger"),
+];
+
+/// Crates whose builders end in `.init()`/`.try_init()`, and what `.start()`/`.apply()` end.
+const LOGGER_BUILDER_CRATES: &[(&str, &str, &[&str])] = &[
+    (
+        "tracing_subscriber::",
+        "tracing-subscriber",
+        &["init", "try_init"],
+    ),
+    ("env_logger::", "env_logger", &["init", "try_init"]),
+    (
+        "pretty_env_logger::",
+        "pretty_env_logger",
+        &["init", "try_init"],
+    ),
+    ("stderrlog::", "stderrlog", &["init"]),
+    ("simple_logger::", "simple_logger", &["init"]),
+    (
+        "flexi_logger::",
+        "flexi_logger",
+        &["start", "start_with_specfile"],
+    ),
+    ("fern::", "fern", &["apply"]),
+    ("tracing_forest::", "tracing-forest", &["init"]),
+];
+
+/// The logging library whose logger this expression installs, if it installs one:
+/// `tracing_subscriber::fmt().init()`, `env_logger::init()`, `log4rs::init_file(..)`,
+/// `Logger::try_with_env()?.start()`, `fern::Dispatch::new()….apply()`…
+pub fn logger_init(file: &RustFile<'_>, expr: &Expr) -> Option<&'static str> {
+    match expr {
+        Expr::Call(_) => {
+            let path = file.called_path_where(expr, |path| {
+                LOGGER_INIT_FUNCTIONS
+                    .iter()
+                    .any(|(known, _)| *known == path)
+            })?;
+            LOGGER_INIT_FUNCTIONS
+                .iter()
+                .find(|(known, _)| *known == path)
+                .map(|&(_, library)| library)
+        }
+        Expr::MethodCall(call) => {
+            let method = call.method.to_string();
+            let from_crate = |prefix: &str| {
+                method_chain(&call.receiver).any(|link| {
+                    file.called_path_where(link, |p| p.starts_with(prefix))
+                        .is_some()
+                })
+            };
+            if let Some(&(_, library, _)) = LOGGER_BUILDER_CRATES
+                .iter()
+                .find(|(prefix, _, ends)| ends.contains(&method.as_str()) && from_crate(prefix))
+            {
+                return Some(library);
+            }
+            // `subscriber.init()` on a subscriber built elsewhere: tracing-subscriber's
+            // `SubscriberInitExt` is what gives a value `.init()` without arguments.
+            let is_init = (method == "init" || method == "try_init") && call.args.is_empty();
+            (is_init && file.text().contains("tracing_subscriber")).then_some("tracing-subscriber")
+        }
+        _ => None,
+    }
+}
+
+/// Macros that print to stdout or stderr, by name.
+const PRINT_MACROS: &[&str] = &["println", "eprintln", "print", "eprint", "dbg"];
+
+/// The print macro a macro call is (`println`, `eprintln`, `print`, `eprint`, `dbg`), if it is
+/// one: written bare or as `std::println!`.
+pub fn print_macro(mac: &syn::Macro) -> Option<&'static str> {
+    let segments = &mac.path.segments;
+    let name = segments.last()?.ident.to_string();
+    let qualified_by_std = match segments.len() {
+        1 => true,
+        2 => segments[0].ident == "std" || segments[0].ident == "core",
+        _ => false,
+    };
+    if !qualified_by_std {
+        return None;
+    }
+    PRINT_MACROS.iter().copied().find(|known| *known == name)
+}

@@ -2,9 +2,26 @@
 //! Framework and library knowledge lives here, not in the rules.
 
 pub mod backing_services;
+pub mod binaries;
+pub mod bindings;
+pub mod calls;
+pub mod clients;
+pub mod contracts;
+pub mod docker;
 pub mod env;
+pub mod filesystem;
+pub mod jwt;
+pub mod kubernetes;
+pub mod listen;
 pub mod logging;
+pub mod migrations;
+pub mod modules;
+pub mod processes;
+pub mod routes;
+pub mod secrets;
 pub mod service;
+pub mod signals;
+pub mod state;
 pub mod tls;
 
 use crate::source::rust::RustFile;
@@ -15,13 +32,38 @@ pub struct RustFacts {
     pub env: env::EnvFacts,
     /// Where this file starts a server or consumer; empty for most files.
     pub servers: Vec<service::ServerStart>,
+    /// The file's functions, what they call, and its migrations, logger set-up and prints.
+    pub calls: calls::FileFunctions,
+    /// The outbound HTTP and gRPC clients this file builds, judged for timeouts.
+    pub clients: Vec<clients::OutboundClient>,
+    /// The addresses this file binds or serves on.
+    pub listen: Vec<listen::ListenAddress>,
+    /// The HTTP routes and gRPC services it declares.
+    pub routes: routes::RouteFacts,
+    /// Where it handles SIGTERM or Ctrl-C, or wires a graceful shutdown.
+    pub signals: Vec<signals::SignalUse>,
+    /// The modules it declares and its `main`, for grouping files by binary.
+    pub krate: binaries::CrateFacts,
+    /// The `mod` items and the paths the code refers to, for the module graph.
+    pub modules: std::sync::Arc<modules::ModuleFacts>,
+    /// Where test code loads an API contract (OpenAPI, `.proto`).
+    pub contracts: contracts::ContractFacts,
 }
 
 impl RustFacts {
     pub fn extract(file: &RustFile<'_>) -> RustFacts {
+        let env = env::EnvFacts::extract(file);
         RustFacts {
-            env: env::EnvFacts::extract(file),
+            listen: listen::listen_addresses(file, &env),
+            routes: routes::RouteFacts::extract(file),
+            signals: signals::signal_uses(file),
+            krate: binaries::CrateFacts::extract(file),
+            env,
             servers: service::server_starts(file),
+            calls: calls::FileFunctions::extract(file),
+            clients: clients::outbound_clients(file),
+            modules: std::sync::Arc::new(modules::ModuleFacts::extract(file)),
+            contracts: contracts::ContractFacts::extract(file),
         }
     }
 }

@@ -1,7 +1,11 @@
 //! One parser per file kind. Every parsed document keeps byte spans into its text.
 
 pub mod comments;
+pub mod compose;
+pub mod deployment;
 pub mod dockerfile;
+pub mod env_file;
+pub mod kubernetes;
 pub mod line_index;
 pub mod manifest;
 pub mod rust;

@@ -100,9 +100,40 @@ impl<'s> RustFile<'s> {
         &self.source.text
     }
 
-    /// The byte span of any syntax node.
-    pub fn span(&self, node: &impl Spanned) -> Span {
+    /// The byte span of any syntax node. syn finds a span by printing the whole node, which
+    /// costs time in proportion to its size; expressions, calls and blocks are measured from
+    /// their first and last tokens instead, so a walk may ask it of every node.
+    pub fn span<T: Spanned + 'static>(&self, node: &T) -> Span {
+        let any = node as &dyn std::any::Any;
+        if let Some(expr) = any.downcast_ref::<Expr>() {
+            return self.expr_span(expr);
+        }
+        if let Some(expr) = any.downcast_ref::<Box<Expr>>() {
+            return self.expr_span(expr);
+        }
+        if let Some(call) = any.downcast_ref::<syn::ExprCall>() {
+            return self.between(first_token(&call.func), call.paren_token.span.close());
+        }
+        if let Some(call) = any.downcast_ref::<syn::ExprMethodCall>() {
+            return self.between(first_token(&call.receiver), call.paren_token.span.close());
+        }
+        if let Some(block) = any.downcast_ref::<syn::Block>() {
+            return self.between(
+                block.brace_token.span.open(),
+                block.brace_token.span.close(),
+            );
+        }
         self.span_of(node.span())
+    }
+
+    fn between(&self, first: proc_macro2::Span, last: proc_macro2::Span) -> Span {
+        Span::new(self.span_of(first).start, self.span_of(last).end)
+    }
+
+    /// The byte span of an expression, from its first and last tokens: costs time in proportion
+    /// to the expression's depth, not its size, so a walk may ask it of every node.
+    pub fn expr_span(&self, expr: &Expr) -> Span {
+        self.between(first_token(expr), last_token(expr))
     }
 
     pub fn span_of(&self, span: proc_macro2::Span) -> Span {
@@ -468,6 +499,192 @@ fn collect_imports(file: &syn::File) -> (HashMap<String, String>, Vec<String>) {
     (collector.imports, collector.globs)
 }
 
+/// The span of an expression's first token, found down its left edge.
+fn first_token(expr: &Expr) -> proc_macro2::Span {
+    if let Some(attr) = expr_attrs(expr).first() {
+        return attr.pound_token.span;
+    }
+    match expr {
+        Expr::Array(e) => e.bracket_token.span.open(),
+        Expr::Assign(e) => first_token(&e.left),
+        Expr::Async(e) => e.async_token.span,
+        Expr::Await(e) => first_token(&e.base),
+        Expr::Binary(e) => first_token(&e.left),
+        Expr::Block(e) => e
+            .label
+            .as_ref()
+            .map_or(e.block.brace_token.span.open(), |l| l.name.apostrophe),
+        Expr::Break(e) => e.break_token.span,
+        Expr::Call(e) => first_token(&e.func),
+        Expr::Cast(e) => first_token(&e.expr),
+        Expr::Closure(e) => e
+            .lifetimes
+            .as_ref()
+            .map(|l| l.for_token.span)
+            .or(e.constness.map(|t| t.span))
+            .or(e.movability.map(|t| t.span))
+            .or(e.asyncness.map(|t| t.span))
+            .or(e.capture.map(|t| t.span))
+            .unwrap_or(e.or1_token.span),
+        Expr::Const(e) => e.const_token.span,
+        Expr::Continue(e) => e.continue_token.span,
+        Expr::Field(e) => first_token(&e.base),
+        Expr::ForLoop(e) => e
+            .label
+            .as_ref()
+            .map_or(e.for_token.span, |l| l.name.apostrophe),
+        Expr::Group(e) => first_token(&e.expr),
+        Expr::If(e) => e.if_token.span,
+        Expr::Index(e) => first_token(&e.expr),
+        Expr::Let(e) => e.let_token.span,
+        Expr::Loop(e) => e
+            .label
+            .as_ref()
+            .map_or(e.loop_token.span, |l| l.name.apostrophe),
+        Expr::Match(e) => e.match_token.span,
+        Expr::MethodCall(e) => first_token(&e.receiver),
+        Expr::Paren(e) => e.paren_token.span.open(),
+        Expr::Range(e) => e
+            .start
+            .as_deref()
+            .map_or_else(|| e.limits.span(), first_token),
+        Expr::RawAddr(e) => e.and_token.span,
+        Expr::Reference(e) => e.and_token.span,
+        Expr::Repeat(e) => e.bracket_token.span.open(),
+        Expr::Return(e) => e.return_token.span,
+        Expr::Try(e) => first_token(&e.expr),
+        Expr::TryBlock(e) => e.try_token.span,
+        Expr::Tuple(e) => e.paren_token.span.open(),
+        Expr::Unary(e) => e.op.span(),
+        Expr::Unsafe(e) => e.unsafe_token.span,
+        Expr::While(e) => e
+            .label
+            .as_ref()
+            .map_or(e.while_token.span, |l| l.name.apostrophe),
+        Expr::Yield(e) => e.yield_token.span,
+        // Paths, literals, macros and struct literals start with a small, cheap-to-print head.
+        Expr::Lit(e) => e.lit.span(),
+        Expr::Path(e) => e
+            .qself
+            .as_ref()
+            .map_or_else(|| e.path.span(), |q| q.lt_token.span),
+        Expr::Macro(e) => e.mac.path.span(),
+        Expr::Struct(e) => e
+            .qself
+            .as_ref()
+            .map_or_else(|| e.path.span(), |q| q.lt_token.span),
+        other => other.span(),
+    }
+}
+
+/// The span of an expression's last token, found down its right edge.
+fn last_token(expr: &Expr) -> proc_macro2::Span {
+    match expr {
+        Expr::Array(e) => e.bracket_token.span.close(),
+        Expr::Assign(e) => last_token(&e.right),
+        Expr::Async(e) => e.block.brace_token.span.close(),
+        Expr::Await(e) => e.await_token.span,
+        Expr::Binary(e) => last_token(&e.right),
+        Expr::Block(e) => e.block.brace_token.span.close(),
+        Expr::Break(e) => e.expr.as_deref().map_or_else(
+            || {
+                e.label
+                    .as_ref()
+                    .map_or(e.break_token.span, |l| l.ident.span())
+            },
+            last_token,
+        ),
+        Expr::Call(e) => e.paren_token.span.close(),
+        Expr::Cast(e) => e.ty.span(),
+        Expr::Closure(e) => last_token(&e.body),
+        Expr::Const(e) => e.block.brace_token.span.close(),
+        Expr::Continue(e) => e
+            .label
+            .as_ref()
+            .map_or(e.continue_token.span, |l| l.ident.span()),
+        Expr::Field(e) => e.member.span(),
+        Expr::ForLoop(e) => e.body.brace_token.span.close(),
+        Expr::Group(e) => last_token(&e.expr),
+        Expr::If(e) => e
+            .else_branch
+            .as_ref()
+            .map_or(e.then_branch.brace_token.span.close(), |(_, otherwise)| {
+                last_token(otherwise)
+            }),
+        Expr::Index(e) => e.bracket_token.span.close(),
+        Expr::Let(e) => last_token(&e.expr),
+        Expr::Loop(e) => e.body.brace_token.span.close(),
+        Expr::Match(e) => e.brace_token.span.close(),
+        Expr::MethodCall(e) => e.paren_token.span.close(),
+        Expr::Paren(e) => e.paren_token.span.close(),
+        Expr::Range(e) => e.end.as_deref().map_or_else(|| e.limits.span(), last_token),
+        Expr::RawAddr(e) => last_token(&e.expr),
+        Expr::Reference(e) => last_token(&e.expr),
+        Expr::Repeat(e) => e.bracket_token.span.close(),
+        Expr::Return(e) => e.expr.as_deref().map_or(e.return_token.span, last_token),
+        Expr::Struct(e) => e.brace_token.span.close(),
+        Expr::Try(e) => e.question_token.span,
+        Expr::TryBlock(e) => e.block.brace_token.span.close(),
+        Expr::Tuple(e) => e.paren_token.span.close(),
+        Expr::Unary(e) => last_token(&e.expr),
+        Expr::Unsafe(e) => e.block.brace_token.span.close(),
+        Expr::While(e) => e.body.brace_token.span.close(),
+        Expr::Yield(e) => e.expr.as_deref().map_or(e.yield_token.span, last_token),
+        Expr::Lit(e) => e.lit.span(),
+        Expr::Macro(e) => e.mac.delimiter.span().close(),
+        Expr::Path(e) => e
+            .path
+            .segments
+            .last()
+            .map_or_else(|| e.path.span(), |s| s.span()),
+        other => other.span(),
+    }
+}
+
+fn expr_attrs(expr: &Expr) -> &[Attribute] {
+    match expr {
+        Expr::Array(e) => &e.attrs,
+        Expr::Assign(e) => &e.attrs,
+        Expr::Async(e) => &e.attrs,
+        Expr::Await(e) => &e.attrs,
+        Expr::Binary(e) => &e.attrs,
+        Expr::Block(e) => &e.attrs,
+        Expr::Call(e) => &e.attrs,
+        Expr::Closure(e) => &e.attrs,
+        Expr::If(e) => &e.attrs,
+        Expr::Lit(e) => &e.attrs,
+        Expr::Match(e) => &e.attrs,
+        Expr::MethodCall(e) => &e.attrs,
+        Expr::Path(e) => &e.attrs,
+        Expr::Struct(e) => &e.attrs,
+        Expr::Unary(e) => &e.attrs,
+        Expr::Break(e) => &e.attrs,
+        Expr::Cast(e) => &e.attrs,
+        Expr::Const(e) => &e.attrs,
+        Expr::Continue(e) => &e.attrs,
+        Expr::Field(e) => &e.attrs,
+        Expr::ForLoop(e) => &e.attrs,
+        Expr::Group(e) => &e.attrs,
+        Expr::Index(e) => &e.attrs,
+        Expr::Let(e) => &e.attrs,
+        Expr::Loop(e) => &e.attrs,
+        Expr::Macro(e) => &e.attrs,
+        Expr::Paren(e) => &e.attrs,
+        Expr::Range(e) => &e.attrs,
+        Expr::RawAddr(e) => &e.attrs,
+        Expr::Reference(e) => &e.attrs,
+        Expr::Repeat(e) => &e.attrs,
+        Expr::Return(e) => &e.attrs,
+        Expr::Try(e) => &e.attrs,
+        Expr::TryBlock(e) => &e.attrs,
+        Expr::Tuple(e) => &e.attrs,
+        Expr::Unsafe(e) => &e.attrs,
+        Expr::While(e) => &e.attrs,
+        Expr::Yield(e) => &e.attrs,
+        _ => &[],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -533,6 +750,39 @@ mod tests {
         };
         let span = file.span(&main.sig.ident);
         assert_eq!(&text[span.start..span.end], "main");
+    }
+
+    #[test]
+    fn expression_spans_from_first_and_last_tokens_match_syn() {
+        let text = r#"fn f() {
+    let a = x.y(1).z? + w[2] as u8;
+    let b = |v| async move { v.await };
+    let c = if k { 1 } else if j { 2 } else { 3 };
+    let d = Config { a: 1, ..Default::default() };
+    let e = &mut *p..=q;
+    let f = match v { _ => {} };
+    let g = -m!(x) * (p, q).0;
+    let h = #[allow(x)] 'l: loop { break 'l 5; };
+}"#;
+        let source = source(text);
+        let file = RustFile::parse(&source, CodeRole::Production).ok().unwrap();
+        struct All<'f, 's>(&'f RustFile<'s>, usize);
+        impl<'ast> Visit<'ast> for All<'_, '_> {
+            fn visit_expr(&mut self, expr: &'ast Expr) {
+                let printed = self.0.span_of(syn::spanned::Spanned::span(expr));
+                assert_eq!(
+                    self.0.expr_span(expr),
+                    printed,
+                    "{}",
+                    quote::ToTokens::to_token_stream(expr)
+                );
+                self.1 += 1;
+                syn::visit::visit_expr(self, expr);
+            }
+        }
+        let mut all = All(&file, 0);
+        all.visit_file(&file.syntax);
+        assert!(all.1 > 40, "{}", all.1);
     }
 
     #[test]

@@ -13,8 +13,32 @@ pub struct InlineSuppression {
     pub rules: Vec<(String, Span)>,
     /// The 1-based line whose findings it suppresses; `None` for a file-wide suppression.
     pub line: Option<usize>,
+    /// For a Kubernetes `fitness.rs/ignore` annotation: the object it covers; findings that
+    /// start inside it are suppressed (`line` is then `None`).
+    pub within: Option<Span>,
     pub comment: Span,
     pub reason: Option<String>,
+}
+
+impl InlineSuppression {
+    /// Whether a finding whose primary span is `span`, starting on `line`, is in reach.
+    pub fn covers(&self, line: usize, span: Span) -> bool {
+        if let Some(within) = self.within {
+            return within.start <= span.start && span.start < within.end.max(within.start + 1);
+        }
+        self.line.is_none_or(|own| own == line)
+    }
+
+    /// What it covers, for messages: `this line`, `this object`, `this file`.
+    pub fn reach(&self) -> &'static str {
+        if self.within.is_some() {
+            "this object"
+        } else if self.line.is_some() {
+            "this line"
+        } else {
+            "this file"
+        }
+    }
 }
 
 /// A comment that starts with `fitness:` but is not a well-formed suppression.
@@ -90,6 +114,7 @@ pub fn scan(file: &SourceFile) -> (Vec<InlineSuppression>, Vec<MalformedSuppress
         found.push(InlineSuppression {
             rules,
             line,
+            within: None,
             comment: comment.span,
             reason: (!reason.is_empty()).then(|| reason.to_string()),
         });

@@ -26,6 +26,46 @@ pub struct Package {
     pub targets: Vec<Target>,
     /// Names of the packages it depends on (normal dependencies).
     pub dependencies: Vec<String>,
+    /// Every dependency as declared, of every kind (the architecture rules' crate graph).
+    pub declared: Vec<DeclaredDependency>,
+    /// `[package.metadata.fitness] tags = […]`.
+    pub tags: Vec<String>,
+}
+
+/// A dependency as cargo metadata gives it.
+pub struct DeclaredDependency {
+    /// The package depended on.
+    pub name: String,
+    /// `alias = { package = "name", … }`: the alias, which is also its key in Cargo.toml.
+    pub rename: Option<String>,
+    pub kind: crate::source::manifest::DependencyKind,
+    /// `cfg(unix)` for `[target.'cfg(unix)'.dependencies]`.
+    pub target: Option<String>,
+    /// A path dependency's directory, relative to the root.
+    pub path: Option<PathBuf>,
+}
+
+impl DeclaredDependency {
+    /// Its key in the `Cargo.toml` dependency table.
+    pub fn key(&self) -> &str {
+        self.rename.as_deref().unwrap_or(&self.name)
+    }
+}
+
+impl Package {
+    /// A package that exists to show how something is used, not to ship: it sits in an
+    /// `examples/` (or `example/`) directory, or is named `examples`, `example-…` or
+    /// `example_…` (tonic's `examples` package, axum's `example-hello-world`).
+    pub fn is_example(&self) -> bool {
+        let in_examples = self
+            .dir
+            .components()
+            .any(|c| matches!(c.as_os_str().to_str(), Some("examples" | "example")));
+        in_examples
+            || self.name == "examples"
+            || self.name.starts_with("example-")
+            || self.name.starts_with("example_")
+    }
 }
 
 pub struct Target {
@@ -185,6 +225,8 @@ impl Workspace {
                 });
                 if is_build_script {
                     CodeRole::BuildScript
+                } else if package.is_example() {
+                    CodeRole::Example
                 } else {
                     CodeRole::of_package_path(in_package)
                 }
@@ -232,9 +274,42 @@ fn cargo_packages(root: &Path) -> Result<Vec<Package>, String> {
                     .filter(|dep| dep.kind == cargo_metadata::DependencyKind::Normal)
                     .map(|dep| dep.name.clone())
                     .collect(),
+                declared: package
+                    .dependencies
+                    .iter()
+                    .map(|dep| declared_dependency(dep, root))
+                    .collect(),
+                tags: package.metadata["fitness"]["tags"]
+                    .as_array()
+                    .map(|tags| {
+                        tags.iter()
+                            .filter_map(|t| t.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }
         })
         .collect())
+}
+
+fn declared_dependency(dep: &cargo_metadata::Dependency, root: &Path) -> DeclaredDependency {
+    use crate::source::manifest::DependencyKind;
+    DeclaredDependency {
+        name: dep.name.clone(),
+        rename: dep.rename.clone(),
+        kind: match dep.kind {
+            cargo_metadata::DependencyKind::Development => DependencyKind::Dev,
+            cargo_metadata::DependencyKind::Build => DependencyKind::Build,
+            _ => DependencyKind::Normal,
+        },
+        target: dep.target.as_ref().map(|t| t.to_string()),
+        path: dep.path.as_ref().map(|path| {
+            path.as_std_path()
+                .strip_prefix(root)
+                .unwrap_or(path.as_std_path())
+                .to_path_buf()
+        }),
+    }
 }
 
 fn one_line(text: &str) -> String {
@@ -264,6 +339,8 @@ fn packages_from_files(files: &[WorkspaceFile]) -> Vec<Package> {
             dir: file.path.parent().unwrap_or(Path::new("")).to_path_buf(),
             targets: Vec::new(),
             dependencies: Vec::new(),
+            declared: Vec::new(),
+            tags: Vec::new(),
         })
         .collect()
 }

@@ -1,6 +1,8 @@
 //! Shared by the test files: expected findings written in fixture files as `~` markers.
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

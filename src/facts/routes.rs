@@ -1,0 +1,918 @@
+//! HTTP routes and gRPC services a file declares, with their paths composed from the prefixes
+//! around them (`nest`, `web::scope`, `mount`, salvo `push`) as far as the file shows.
+//!
+//! axum `.route`/`.route_service`/`.nest`; actix-web `#[get("/p")]`…, `web::resource`,
+//! `.route`, `web::scope`; rocket attributes and `.mount("/p", routes![…])`; warp `path!` and
+//! `path("p")` chains; poem `.at`/`.nest` and `#[oai(path = …)]`; salvo `Router::with_path`;
+//! utoipa `#[utoipa::path(path = …)]`; hand-written hyper routing (`match req.uri().path()`);
+//! tonic `.add_service(…)` and `tonic_health`.
+
+use std::collections::HashSet;
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::visit::Visit;
+use syn::{Expr, Lit};
+
+use crate::diagnostic::Span;
+use crate::source::rust::{RustFile, is_test_code, item_attrs, method_chain, string_literal};
+
+/// Attribute names that declare a route with its path as first argument (actix-web, rocket).
+const ROUTE_ATTRIBUTES: &[&str] = &[
+    "get", "post", "put", "delete", "patch", "head", "options", "trace", "connect", "route",
+];
+
+/// Crates whose route attributes and builders this module reads, with their framework name.
+const WEB_CRATES: &[(&str, &str)] = &[
+    ("axum", "axum"),
+    ("actix_web", "actix-web"),
+    ("rocket", "rocket"),
+    ("warp", "warp"),
+    ("poem", "poem"),
+    ("poem_openapi", "poem"),
+    ("salvo", "salvo"),
+    ("hyper", "hyper"),
+    ("utoipa", "utoipa"),
+];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub framework: &'static str,
+    /// The path, with the prefixes this file puts in front of it.
+    pub path: String,
+    /// The literal that gives the path.
+    pub span: Span,
+    /// The function whose mounting (`nest("/api", router())`, `.service(handler)`) would put a
+    /// further prefix in front: the handler of an attribute route, else the enclosing function.
+    pub owner: Option<String>,
+}
+
+/// A prefix put in front of the routes of a function: `.nest("/api", api::router())`,
+/// `web::scope("/api").service(list)`, `.mount("/api", routes![list])`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mount {
+    pub prefix: String,
+    pub target: String,
+    /// The function the mount is written in.
+    pub owner: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrpcService {
+    /// `Greeter` for `GreeterServer::new(…)`; the expression's text otherwise.
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RouteFacts {
+    pub routes: Vec<Route>,
+    pub mounts: Vec<Mount>,
+    pub grpc_services: Vec<GrpcService>,
+    /// Where the file sets up the standard gRPC health service (`tonic_health`).
+    pub grpc_health: Vec<Span>,
+    /// String literals that spell a health path (`"/health"`), wherever they are: routes
+    /// declared through macros the tool cannot read still leave their path in the code.
+    pub health_literals: Vec<Span>,
+}
+
+/// Path segments that name a health, readiness or liveness check.
+const HEALTH_SEGMENTS: &[&str] = &[
+    "health",
+    "healthz",
+    "healthcheck",
+    "health-check",
+    "health_check",
+    "healthy",
+    "ready",
+    "readyz",
+    "readiness",
+    "live",
+    "livez",
+    "liveness",
+    "alive",
+    "ping",
+    "status",
+    "heartbeat",
+];
+
+/// Whether a route path is a health check: `/healthz`, `/api/v1/health`, `/_status`,
+/// `/health/ready`.
+pub fn is_health_path(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        let segment = segment.trim_start_matches(['_', '.']).to_ascii_lowercase();
+        HEALTH_SEGMENTS.contains(&segment.as_str())
+    })
+}
+
+impl RouteFacts {
+    pub fn extract(file: &RustFile<'_>) -> RouteFacts {
+        let mut finder = Finder {
+            file,
+            framework: web_framework(file),
+            prefixes: Vec::new(),
+            functions: Vec::new(),
+            consumed: HashSet::new(),
+            facts: RouteFacts::default(),
+        };
+        finder.visit_file(&file.syntax);
+        finder.facts
+    }
+}
+
+/// Every route of a set of files with the prefixes other files put in front of it, followed
+/// through mounts by function name (a handful of levels; a name mounted twice gives two paths).
+pub fn composed_paths<'r>(files: &[&'r RouteFacts]) -> Vec<(&'r Route, String)> {
+    let mounts: Vec<&Mount> = files.iter().flat_map(|f| &f.mounts).collect();
+    let mut out = Vec::new();
+    for route in files.iter().flat_map(|f| &f.routes) {
+        let mut paths = vec![(route.path.clone(), route.owner.clone())];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            let mut changed = false;
+            for (path, owner) in paths {
+                let above: Vec<&&Mount> = mounts
+                    .iter()
+                    .filter(|m| owner.as_deref() == Some(m.target.as_str()))
+                    .filter(|m| m.owner != owner)
+                    .collect();
+                if above.is_empty() {
+                    next.push((path, None));
+                } else {
+                    changed = true;
+                    for mount in above {
+                        next.push((join(&[&mount.prefix, &path]), mount.owner.clone()));
+                    }
+                }
+            }
+            paths = next;
+            if !changed {
+                break;
+            }
+        }
+        let mut seen = HashSet::new();
+        for (path, _) in paths {
+            if seen.insert(path.clone()) {
+                out.push((route, path));
+            }
+        }
+    }
+    out
+}
+
+/// The web framework a file uses, by its `use` items and `extern crate`s.
+fn web_framework(file: &RustFile<'_>) -> &'static str {
+    #[derive(Default)]
+    struct Uses(Vec<String>);
+    impl<'ast> Visit<'ast> for Uses {
+        fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+            let mut tree = &item.tree;
+            loop {
+                match tree {
+                    syn::UseTree::Path(path) => {
+                        self.0.push(path.ident.to_string());
+                        break;
+                    }
+                    syn::UseTree::Name(name) => {
+                        self.0.push(name.ident.to_string());
+                        break;
+                    }
+                    syn::UseTree::Group(group) => match group.items.first() {
+                        Some(first) => tree = first,
+                        None => break,
+                    },
+                    _ => break,
+                }
+            }
+        }
+        fn visit_item_extern_crate(&mut self, item: &'ast syn::ItemExternCrate) {
+            self.0.push(item.ident.to_string());
+        }
+    }
+    let mut uses = Uses::default();
+    uses.visit_file(&file.syntax);
+    WEB_CRATES
+        .iter()
+        .find(|(krate, _)| uses.0.iter().any(|u| u == krate))
+        .map_or("unknown", |(_, framework)| *framework)
+}
+
+struct Finder<'f, 's> {
+    file: &'f RustFile<'s>,
+    framework: &'static str,
+    /// Prefixes of the enclosing `nest`/`scope`/`mount` calls, outermost first.
+    prefixes: Vec<String>,
+    /// Names of the enclosing functions, innermost last.
+    functions: Vec<String>,
+    /// Calls already counted as part of a longer warp path.
+    consumed: HashSet<Span>,
+    facts: RouteFacts,
+}
+
+impl Finder<'_, '_> {
+    fn add_route(&mut self, framework: &'static str, parts: &[&str], span: Span) {
+        let mut all: Vec<&str> = self.prefixes.iter().map(String::as_str).collect();
+        all.extend_from_slice(parts);
+        let path = join(&all);
+        self.facts.routes.push(Route {
+            framework,
+            path,
+            span,
+            owner: self.functions.last().cloned(),
+        });
+    }
+
+    fn add_mount(&mut self, prefix: &[&str], target: String) {
+        let mut all: Vec<&str> = self.prefixes.iter().map(String::as_str).collect();
+        all.extend_from_slice(prefix);
+        self.facts.mounts.push(Mount {
+            prefix: join(&all),
+            target,
+            owner: self.functions.last().cloned(),
+        });
+    }
+
+    fn with_prefix(&mut self, prefix: Option<String>, visit: impl FnOnce(&mut Self)) {
+        let pushed = prefix.is_some();
+        if let Some(prefix) = prefix {
+            self.prefixes.push(prefix);
+        }
+        visit(self);
+        if pushed {
+            self.prefixes.pop();
+        }
+    }
+
+    fn resolved(&self, func: &Expr) -> Option<String> {
+        match func {
+            Expr::Path(path) => Some(self.file.resolve(&path.path)),
+            _ => None,
+        }
+    }
+
+    /// The prefix a method chain's constructor gives the calls on it: actix
+    /// `web::scope("/api")`, salvo `Router::with_path("api")` and `.path("api")`.
+    fn chain_prefix(&self, receiver: &Expr) -> Option<String> {
+        // Only actix-web scopes and salvo routers prefix the calls on their chain.
+        if !matches!(self.framework, "actix-web" | "salvo") {
+            return None;
+        }
+        let mut prefix = None;
+        for link in method_chain(receiver).take(MAX_CHAIN) {
+            match link {
+                Expr::MethodCall(call) if call.method == "path" && self.framework == "salvo" => {
+                    if let Some(segment) = call.args.first().and_then(string_literal) {
+                        prefix = Some(join(&[&segment, prefix.as_deref().unwrap_or("")]));
+                    }
+                }
+                Expr::Call(call) => {
+                    let Some(path) = self.resolved(&call.func) else {
+                        continue;
+                    };
+                    let scoped = matches!(
+                        path.as_str(),
+                        "actix_web::web::scope" | "actix_web::Scope::new" | "actix_web::scope"
+                    ) || path.ends_with("Router::with_path")
+                        && self.framework == "salvo";
+                    if scoped && let Some(segment) = call.args.first().and_then(string_literal) {
+                        prefix = Some(join(&[&segment, prefix.as_deref().unwrap_or("")]));
+                    }
+                }
+                _ => {}
+            }
+        }
+        prefix
+    }
+
+    /// A warp filter chain starting with `warp::path("a")`: the segments of `path("a")`
+    /// `.and(path("b"))`, in order.
+    fn warp_chain(&mut self, expr: &Expr) -> bool {
+        if !matches!(self.framework, "warp" | "unknown") {
+            return false;
+        }
+        let links: Vec<&Expr> = method_chain(expr).take(MAX_CHAIN).collect();
+        let Some(Expr::Call(root)) = links.last() else {
+            return false;
+        };
+        if self.resolved(&root.func).as_deref() != Some("warp::path") {
+            return false;
+        }
+        let root_span = self.file.span(*links.last().expect("non-empty"));
+        if self.consumed.contains(&root_span) {
+            return false;
+        }
+        let Some(first) = root.args.first().and_then(string_literal) else {
+            return false;
+        };
+        let mut segments = vec![first];
+        self.consumed.insert(root_span);
+        for link in links.iter().rev() {
+            let Expr::MethodCall(call) = link else {
+                continue;
+            };
+            if call.method != "and" {
+                continue;
+            }
+            if let Some(arg @ Expr::Call(inner)) = call.args.first()
+                && self.resolved(&inner.func).as_deref() == Some("warp::path")
+                && let Some(segment) = inner.args.first().and_then(string_literal)
+            {
+                segments.push(segment);
+                self.consumed.insert(self.file.span(arg));
+            }
+        }
+        let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
+        self.add_route("warp", &parts, root_span);
+        true
+    }
+
+    fn check_attributes(&mut self, attrs: &[syn::Attribute], function: &str) {
+        for attr in attrs {
+            let path = self.file.resolve(attr.path());
+            let last = attr
+                .path()
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
+            let first = path.split("::").next().unwrap_or_default();
+            let framework = if last == "oai" {
+                "poem"
+            } else if first == "utoipa" && last == "path" {
+                "utoipa"
+            } else if !ROUTE_ATTRIBUTES.contains(&last.as_str()) {
+                continue;
+            } else if first == "actix_web" {
+                "actix-web"
+            } else if first == "rocket" {
+                "rocket"
+            } else if attr.path().segments.len() == 1
+                && matches!(self.framework, "actix-web" | "rocket")
+            {
+                self.framework
+            } else {
+                continue;
+            };
+            let syn::Meta::List(list) = &attr.meta else {
+                continue;
+            };
+            let literal = if matches!(framework, "utoipa" | "poem") {
+                path_argument(list.tokens.clone())
+            } else if ROUTE_ATTRIBUTES.contains(&last.as_str()) {
+                first_string(list.tokens.clone())
+            } else {
+                None
+            };
+            if let Some((path, span)) = literal {
+                self.facts.routes.push(Route {
+                    framework,
+                    path: join(&[&path]),
+                    span: self.file.span_of(span),
+                    owner: Some(function.to_string()),
+                });
+            }
+        }
+    }
+
+    /// `match (req.method(), req.uri().path()) { (&Method::GET, "/health") => … }`
+    fn hand_routed(&mut self, expr: &syn::ExprMatch) {
+        if !calls_path_method(&expr.expr) {
+            return;
+        }
+        for arm in &expr.arms {
+            let mut literals = Vec::new();
+            pattern_literals(&arm.pat, &mut literals);
+            for lit in literals {
+                let value = lit.value();
+                if value.starts_with('/') && !is_grpc_method(&value) {
+                    self.add_route("hyper", &[&value], self.file.span(lit));
+                }
+            }
+        }
+    }
+}
+
+/// `/grpc.health.v1.Health/Check`: a gRPC method, as generated servers route them.
+fn is_grpc_method(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    matches!(segments.as_slice(), [service, method]
+        if service.contains('.') && method.starts_with(char::is_uppercase))
+}
+
+fn calls_path_method(expr: &Expr) -> bool {
+    match expr {
+        Expr::MethodCall(call) => {
+            call.method == "path" && call.args.is_empty() || calls_path_method(&call.receiver)
+        }
+        Expr::Tuple(tuple) => tuple.elems.iter().any(calls_path_method),
+        Expr::Reference(reference) => calls_path_method(&reference.expr),
+        Expr::Paren(paren) => calls_path_method(&paren.expr),
+        _ => false,
+    }
+}
+
+fn pattern_literals<'p>(pat: &'p syn::Pat, out: &mut Vec<&'p syn::LitStr>) {
+    match pat {
+        syn::Pat::Lit(syn::ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => out.push(lit),
+        syn::Pat::Tuple(tuple) => tuple.elems.iter().for_each(|p| pattern_literals(p, out)),
+        syn::Pat::Or(or) => or.cases.iter().for_each(|p| pattern_literals(p, out)),
+        syn::Pat::Reference(reference) => pattern_literals(&reference.pat, out),
+        syn::Pat::Paren(paren) => pattern_literals(&paren.pat, out),
+        _ => {}
+    }
+}
+
+/// The first string literal of an attribute's tokens: `#[get("/p")]`.
+fn first_string(tokens: TokenStream) -> Option<(String, proc_macro2::Span)> {
+    match tokens.into_iter().next()? {
+        TokenTree::Literal(literal) => {
+            let span = literal.span();
+            let lit: syn::LitStr = syn::parse2(TokenTree::Literal(literal).into()).ok()?;
+            Some((lit.value(), span))
+        }
+        _ => None,
+    }
+}
+
+/// `path = "/p"` among an attribute's arguments: `#[utoipa::path(get, path = "/p")]`.
+fn path_argument(tokens: TokenStream) -> Option<(String, proc_macro2::Span)> {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    trees.windows(3).find_map(|window| match window {
+        [
+            TokenTree::Ident(key),
+            TokenTree::Punct(eq),
+            TokenTree::Literal(literal),
+        ] if key == "path" && eq.as_char() == '=' => {
+            let span = literal.span();
+            let lit: syn::LitStr = syn::parse2(TokenTree::Literal(literal.clone()).into()).ok()?;
+            Some((lit.value(), span))
+        }
+        _ => None,
+    })
+}
+
+/// `warp::path!("api" / "v1" / u32)` → `["api", "v1", "{param}"]`.
+fn warp_path_macro(tokens: TokenStream) -> Vec<String> {
+    let mut segments = Vec::new();
+    let mut current: Option<String> = None;
+    for tree in tokens {
+        match tree {
+            TokenTree::Punct(punct) if punct.as_char() == '/' => {
+                segments.extend(current.take());
+            }
+            TokenTree::Punct(punct) if punct.as_char() == '.' => {}
+            TokenTree::Literal(literal) => {
+                if let Ok(lit) = syn::parse2::<syn::LitStr>(TokenTree::Literal(literal).into()) {
+                    current = Some(lit.value());
+                }
+            }
+            _ => {
+                if current.is_none() {
+                    current = Some("{param}".to_string());
+                }
+            }
+        }
+    }
+    segments.extend(current);
+    segments
+}
+
+/// Joins path pieces with single slashes: `["/api/", "v1", "/health"]` → `/api/v1/health`.
+fn join(parts: &[&str]) -> String {
+    let mut path = String::new();
+    for part in parts {
+        for segment in part.split('/').filter(|s| !s.is_empty()) {
+            path.push('/');
+            path.push_str(segment);
+        }
+    }
+    if path.is_empty() {
+        path.push('/');
+    }
+    path
+}
+
+/// The gRPC service an `add_service` argument stands for.
+fn grpc_service_name(expr: &Expr) -> String {
+    let inner = method_chain(expr).last().unwrap_or(expr);
+    match inner {
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(path) => {
+                let segments: Vec<String> = path
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let type_name = segments
+                    .len()
+                    .checked_sub(2)
+                    .map(|i| segments[i].clone())
+                    .unwrap_or_default();
+                type_name
+                    .strip_suffix("Server")
+                    .unwrap_or(&type_name)
+                    .to_string()
+            }
+            _ => String::new(),
+        },
+        Expr::Path(path) => path
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+impl<'ast> Visit<'ast> for Finder<'_, '_> {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        if item_attrs(item).is_some_and(is_test_code) {
+            return;
+        }
+        syn::visit::visit_item(self, item);
+    }
+
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        let name = item.sig.ident.to_string();
+        self.check_attributes(&item.attrs, &name);
+        self.functions.push(name);
+        syn::visit::visit_item_fn(self, item);
+        self.functions.pop();
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        if is_test_code(&item.attrs) {
+            return;
+        }
+        let name = item.sig.ident.to_string();
+        self.check_attributes(&item.attrs, &name);
+        self.functions.push(name);
+        syn::visit::visit_impl_item_fn(self, item);
+        self.functions.pop();
+    }
+
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        match expr {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(lit), ..
+            }) => self.note_literal(&lit.value(), lit.span()),
+            Expr::MethodCall(call) => {
+                if call.method == "and" && self.warp_chain(expr) {
+                    return syn::visit::visit_expr(self, expr);
+                }
+                let method = call.method.to_string();
+                let literal = call.args.first().and_then(string_literal);
+                let chain = self.chain_prefix(&call.receiver);
+                match (method.as_str(), literal) {
+                    ("route" | "route_service" | "at", Some(path))
+                        if path.starts_with('/') || chain.is_some() =>
+                    {
+                        let framework = match (method.as_str(), self.framework) {
+                            ("at", _) => "poem",
+                            (_, "unknown") => "axum",
+                            (_, framework) => framework,
+                        };
+                        let span = self.file.span(&call.args[0]);
+                        let parts = [chain.as_deref().unwrap_or(""), path.as_str()];
+                        self.add_route(framework, &parts, span);
+                    }
+                    ("nest" | "nest_service" | "nest_no_strip" | "mount", Some(prefix)) => {
+                        self.visit_expr(&call.receiver);
+                        let parts = [chain.clone().unwrap_or_default(), prefix];
+                        for arg in call.args.iter().skip(1) {
+                            for target in mount_targets(arg, self.file) {
+                                self.add_mount(&[&parts[0], &parts[1]], target);
+                            }
+                        }
+                        let joined = join(&[&parts[0], &parts[1]]);
+                        return self.with_prefix(Some(joined), |this| {
+                            for arg in call.args.iter().skip(1) {
+                                this.visit_expr(arg);
+                            }
+                        });
+                    }
+                    ("service" | "configure" | "push" | "route" | "get" | "post", _)
+                        if chain.is_some() =>
+                    {
+                        self.visit_expr(&call.receiver);
+                        let prefix = chain.expect("checked");
+                        for arg in &call.args {
+                            for target in mount_targets(arg, self.file) {
+                                self.add_mount(&[&prefix], target);
+                            }
+                        }
+                        return self.with_prefix(Some(prefix), |this| {
+                            for arg in &call.args {
+                                this.visit_expr(arg);
+                            }
+                        });
+                    }
+                    ("add_service" | "add_optional_service", _) => {
+                        if let Some(service) = call.args.first() {
+                            self.facts.grpc_services.push(GrpcService {
+                                name: grpc_service_name(service),
+                                span: self.file.span(service),
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+                self.warp_chain(expr);
+            }
+            Expr::Call(call) => {
+                let path = self.resolved(&call.func).unwrap_or_default();
+                let literal = call.args.first().and_then(string_literal);
+                match (path.as_str(), literal) {
+                    ("actix_web::web::resource" | "actix_web::Resource::new", Some(p)) => {
+                        let span = self.file.span(&call.args[0]);
+                        self.add_route("actix-web", &[&p], span);
+                    }
+                    ("warp::path", Some(_)) => {
+                        self.warp_chain(expr);
+                    }
+                    (p, Some(segment))
+                        if self.framework == "salvo"
+                            && (p.ends_with("Router::with_path") || p == "salvo::Router::new") =>
+                    {
+                        let span = self.file.span(&call.args[0]);
+                        self.add_route("salvo", &[&segment], span);
+                    }
+                    (p, _) if p.starts_with("tonic_health::") => {
+                        self.facts.grpc_health.push(self.file.span(expr));
+                    }
+                    _ => {}
+                }
+            }
+            Expr::Match(m) => self.hand_routed(m),
+            Expr::Macro(mac) => {
+                let path = self.file.resolve(&mac.mac.path);
+                if path == "warp::path" || path == "path" && self.framework == "warp" {
+                    let segments = warp_path_macro(mac.mac.tokens.clone());
+                    let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
+                    self.add_route("warp", &parts, self.file.span(expr));
+                }
+            }
+            _ => {}
+        }
+        syn::visit::visit_expr(self, expr);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if let Some(args) = self.file.macro_args(mac) {
+            for expr in &args.exprs {
+                self.visit_expr(expr);
+            }
+        }
+    }
+
+    /// Attributes are not code, but route macros (`#[routes(…"/health" => get(h))]`) keep their
+    /// paths in them; doc comments and `cfg`s are left alone.
+    fn visit_attribute(&mut self, attr: &'ast syn::Attribute) {
+        let path = attr.path();
+        if path.is_ident("doc") || path.is_ident("cfg") || path.is_ident("cfg_attr") {
+            return;
+        }
+        if let syn::Meta::List(list) = &attr.meta {
+            self.scan_tokens(list.tokens.clone());
+        }
+    }
+}
+
+impl Finder<'_, '_> {
+    fn note_literal(&mut self, value: &str, span: proc_macro2::Span) {
+        if value.starts_with('/') && is_health_path(value) && !is_grpc_method(value) {
+            self.facts.health_literals.push(self.file.span_of(span));
+        }
+    }
+
+    fn scan_tokens(&mut self, tokens: TokenStream) {
+        for tree in tokens {
+            match tree {
+                TokenTree::Group(group) => self.scan_tokens(group.stream()),
+                TokenTree::Literal(literal) => {
+                    let span = literal.span();
+                    if let Ok(lit) = syn::parse2::<syn::LitStr>(TokenTree::Literal(literal).into())
+                    {
+                        self.note_literal(&lit.value(), span);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// How many links of a method chain are walked to find its constructor.
+const MAX_CHAIN: usize = 256;
+
+/// Framework constructors, not functions of the application.
+const BUILDERS: &[&str] = &[
+    "scope",
+    "resource",
+    "with_path",
+    "new",
+    "path",
+    "get",
+    "post",
+];
+
+/// The functions an argument of `nest`/`mount`/`service` mounts: `api::router()` → `router`,
+/// `routes![a, b]` → `a`, `b`, a bare handler `list` → `list`.
+fn mount_targets(arg: &Expr, file: &RustFile<'_>) -> Vec<String> {
+    let inner = method_chain(arg).last().unwrap_or(arg);
+    match inner {
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(path) => {
+                let segments: Vec<String> = path
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let is_type = segments.len() >= 2
+                    && segments[segments.len() - 2].starts_with(char::is_uppercase);
+                match segments.last() {
+                    Some(name) if !is_type && !BUILDERS.contains(&name.as_str()) => {
+                        vec![name.clone()]
+                    }
+                    _ => Vec::new(),
+                }
+            }
+            _ => Vec::new(),
+        },
+        Expr::Path(path) if path.path.segments.len() <= 2 => path
+            .path
+            .segments
+            .last()
+            .map(|s| vec![s.ident.to_string()])
+            .unwrap_or_default(),
+        Expr::Macro(mac)
+            if mac
+                .mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "routes") =>
+        {
+            file.macro_args(&mac.mac)
+                .filter(|args| args.parsed)
+                .map(|args| {
+                    args.exprs
+                        .iter()
+                        .filter_map(|e| match e {
+                            Expr::Path(path) => {
+                                path.path.segments.last().map(|s| s.ident.to_string())
+                            }
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+    use crate::source::rust::CodeRole;
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    fn facts(text: &str) -> RouteFacts {
+        let source = SourceFile::new(
+            Arc::new(PathBuf::from("src/main.rs")),
+            PathBuf::from("/ws/src/main.rs"),
+            crate::source::FileKind::Rust,
+            text.to_string(),
+        );
+        let file = RustFile::parse(&source, CodeRole::Production).ok().unwrap();
+        RouteFacts::extract(&file)
+    }
+
+    fn paths(facts: &RouteFacts) -> Vec<String> {
+        facts.routes.iter().map(|r| r.path.clone()).collect()
+    }
+
+    #[test]
+    fn axum_routes_compose_nested_prefixes() {
+        let facts = facts(
+            r#"use axum::{Router, routing::get};
+fn app() -> Router {
+    Router::new()
+        .route("/healthz", get(health))
+        .nest("/api/v1", Router::new().route("/orders/:id", get(order)).nest("/admin", admin::router()))
+}
+#[cfg(test)]
+mod tests { fn t() { Router::new().route("/test-only", get(x)); } }"#,
+        );
+        assert_eq!(
+            paths(&facts),
+            ["/healthz", "/api/v1/orders/:id"],
+            "{facts:?}"
+        );
+        assert_eq!(
+            facts.mounts,
+            [Mount {
+                prefix: "/api/v1/admin".into(),
+                target: "router".into(),
+                owner: Some("app".into())
+            }]
+        );
+    }
+
+    #[test]
+    fn actix_attributes_resources_and_scopes() {
+        let facts = facts(
+            r#"use actix_web::{get, web, App, HttpServer};
+#[get("/health")]
+async fn health() -> &'static str { "ok" }
+fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::scope("/api").service(list).route("/items", web::get().to(items)));
+    cfg.service(web::resource("/ready").to(ready));
+}"#,
+        );
+        assert_eq!(paths(&facts), ["/health", "/api/items", "/ready"]);
+        assert_eq!(facts.mounts[0].prefix, "/api");
+        assert_eq!(facts.mounts[0].target, "list");
+    }
+
+    #[test]
+    fn rocket_warp_poem_salvo_and_hyper() {
+        let facts = facts(
+            r#"#[macro_use] extern crate rocket;
+#[get("/live")]
+fn live() -> &'static str { "ok" }
+fn main() { rocket::build().mount("/internal", routes![live]); }"#,
+        );
+        assert_eq!(paths(&facts), ["/live"]);
+        let composed: Vec<String> = composed_paths(&[&facts])
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect();
+        assert_eq!(composed, ["/internal/live"]);
+
+        let warp = super::tests::facts(
+            r#"use warp::Filter;
+fn routes() { let h = warp::path("health").and(warp::path("deep")).map(|| "ok"); let p = warp::path!("api" / "orders" / u32); }"#,
+        );
+        assert_eq!(paths(&warp), ["/health/deep", "/api/orders/{param}"]);
+
+        let poem = super::tests::facts(
+            r#"use poem::{Route, get};
+fn app() { Route::new().at("/ping", get(ping)).nest("/api", Route::new().at("/users", get(u))); }"#,
+        );
+        assert_eq!(paths(&poem), ["/ping", "/api/users"]);
+
+        let salvo = super::tests::facts(
+            r#"use salvo::prelude::*;
+fn router() { Router::with_path("api").push(Router::with_path("status").get(status)); }"#,
+        );
+        assert_eq!(paths(&salvo), ["/api", "/api/status"]);
+
+        let hyper = super::tests::facts(
+            r#"async fn handle(req: Request<Body>) { match (req.method(), req.uri().path()) { (&Method::GET, "/readyz") => ok(), _ => nf() } }
+fn call(&mut self, req: Request<B>) { match req.uri().path() { "/grpc.health.v1.Health/Check" => a(), _ => b() } }"#,
+        );
+        assert_eq!(paths(&hyper), ["/readyz"]);
+    }
+
+    #[test]
+    fn health_paths_in_macros_the_tool_cannot_read() {
+        let facts = facts(
+            r#"/// Serves `/health` (a doc comment is not a route).
+#[routes::routes(routes("/health" => get(get_health), "/version" => get(version)))]
+pub struct MeiliApi;
+fn other() { let url = format!("{}/healthz", base); }"#,
+        );
+        assert_eq!(facts.health_literals.len(), 1);
+        assert!(is_health_path("/api/v1/_health"));
+        assert!(is_health_path("/health/ready"));
+        assert!(!is_health_path("/orders/{id}/state"));
+    }
+
+    #[test]
+    fn grpc_services_and_health() {
+        let facts = facts(
+            r#"async fn main() {
+    let (mut reporter, health_service) = tonic_health::server::health_reporter();
+    tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(GreeterServer::new(greeter))
+        .serve(addr).await?;
+}"#,
+        );
+        let names: Vec<&str> = facts
+            .grpc_services
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(names, ["Greeter", "health_service"]);
+        assert_eq!(facts.grpc_health.len(), 1);
+    }
+}
