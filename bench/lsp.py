@@ -28,7 +28,7 @@ class Server:
     def __init__(self, binary, root):
         self.process = subprocess.Popen(
             [binary, "lsp"], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=None)
+            stderr=subprocess.DEVNULL)
         self.next_id = 0
         self.log = []
 

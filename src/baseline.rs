@@ -7,9 +7,7 @@ use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::diagnostic::Finding;
 use crate::engine::Report;
 
 pub const DEFAULT_FILE: &str = "fitness-baseline.json";
@@ -40,38 +38,7 @@ pub struct Applied {
     pub stale: usize,
 }
 
-/// A fingerprint of what a finding is about: its rule, file, message and the text it points
-/// at (whitespace runs collapsed). Lines and columns are not part of it.
-pub fn fingerprint(finding: &Finding, report: &Report) -> String {
-    let snippet = report
-        .sources
-        .get(&finding.location.path)
-        .and_then(|source| {
-            source
-                .text
-                .get(finding.location.span.start..finding.location.span.end)
-        })
-        .unwrap_or("");
-    let snippet = snippet.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut hasher = Sha256::new();
-    for part in [
-        finding.rule,
-        &path_key(&finding.location.path),
-        &finding.message,
-        &snippet,
-    ] {
-        hasher.update(part.as_bytes());
-        hasher.update([0]);
-    }
-    hasher
-        .finalize()
-        .iter()
-        .take(16)
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
-fn path_key(path: &Path) -> String {
+pub(crate) fn path_key(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
@@ -83,7 +50,7 @@ impl Baseline {
             .map(|finding| Entry {
                 rule: finding.rule.to_string(),
                 path: path_key(&finding.location.path),
-                fingerprint: fingerprint(finding, report),
+                fingerprint: report.fingerprint(finding),
                 message: finding.message.clone(),
                 line: finding.location.start.line,
             })
@@ -139,7 +106,7 @@ impl Baseline {
         let fingerprints: Vec<String> = report
             .findings
             .iter()
-            .map(|f| fingerprint(f, report))
+            .map(|f| report.fingerprint(f))
             .collect();
         let mut matched = 0;
         let mut keep = Vec::with_capacity(report.findings.len());
@@ -174,7 +141,7 @@ impl Baseline {
             let key = (
                 finding.rule.to_string(),
                 path_key(&finding.location.path),
-                fingerprint(finding, report),
+                report.fingerprint(finding),
             );
             *available.entry(key).or_default() += 1;
         }

@@ -42,6 +42,55 @@ pub enum Command {
     },
     /// Run the language server on stdin and stdout, for editors (see the README's editor set-up).
     Lsp,
+    /// Show the service card of each binary: what builds and runs it, the port it listens
+    /// on, its routes, the env vars it reads and who sets them, its backing services.
+    Inventory(InventoryArgs),
+    /// Draw the architecture: services, crates, backing services and what connects them.
+    Graph(GraphArgs),
+}
+
+/// The workspace `inventory` and `graph` describe.
+#[derive(Args, Debug, Default)]
+pub struct DescribeTarget {
+    /// The workspace or directory (default: the current directory).
+    pub path: Option<PathBuf>,
+    /// Path to the workspace's Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Configuration file to use instead of `<root>/fitness.toml` (for `[[services]]`).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct InventoryArgs {
+    #[command(flatten)]
+    pub target: DescribeTarget,
+    /// `human` (aligned tables), `json` (for tools) or `markdown` (for pull-request comments).
+    #[arg(long, value_enum, default_value_t = InventoryFormat::Human)]
+    pub format: InventoryFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InventoryFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub target: DescribeTarget,
+    /// `mermaid` (renders in GitHub Markdown) or `dot` (Graphviz).
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
 }
 
 #[derive(Args, Debug, Default)]

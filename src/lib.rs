@@ -9,7 +9,9 @@ pub mod engine;
 pub mod facts;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod inventory;
 pub mod lsp;
+pub mod model;
 pub mod output;
 pub mod registry;
 pub mod rule;
@@ -67,6 +69,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Some(Command::Baseline(args)) => write_baseline(&args),
         Some(Command::Init { path }) => init(path.as_deref()),
         Some(Command::Lsp) => lsp::run_stdio(),
+        Some(Command::Inventory(args)) => describe(&args.target, |cx| {
+            inventory::render::render(args.format, &inventory::collect(cx))
+        }),
+        Some(Command::Graph(args)) => describe(&args.target, |cx| {
+            let graph = inventory::graph::build(cx, &inventory::collect(cx));
+            inventory::graph::render(args.format, &graph)
+        }),
     };
     ExitCode::from(code)
 }
@@ -167,9 +176,14 @@ fn check(args: &CheckArgs, level_flags: &[(Level, String)]) -> u8 {
             Err(message) => return fail(message),
         }
     }
+    let mut stale_baseline = 0;
     if let Some(path) = &args.baseline {
         match baseline::Baseline::read(path) {
-            Ok(accepted) => report.baseline = Some(accepted.apply(&mut report)),
+            Ok(accepted) => {
+                let applied = accepted.apply(&mut report);
+                report.baselined = Some(applied.matched);
+                stale_baseline = applied.stale;
+            }
             Err(message) => return fail(message),
         }
     }
@@ -197,14 +211,11 @@ fn check(args: &CheckArgs, level_flags: &[(Level, String)]) -> u8 {
     {
         return fail(format!("cannot write the report: {error}"));
     }
-    if let Some(applied) = report.baseline
-        && applied.stale > 0
-        && !quiet
-    {
+    if stale_baseline > 0 && !quiet {
         eprintln!(
             "warning: {} baseline entr{} no longer match a finding; `cargo fitness baseline --prune` removes them",
-            applied.stale,
-            if applied.stale == 1 { "y" } else { "ies" }
+            stale_baseline,
+            if stale_baseline == 1 { "y" } else { "ies" }
         );
     }
     if report.count(Level::Deny) > 0 {
@@ -369,6 +380,26 @@ fn list_rules(format: RulesFormat) -> u8 {
         }
     };
     finish_output(result)
+}
+
+/// `inventory` and `graph`: reads the workspace without running rules and prints what
+/// `write` makes of it.
+fn describe(
+    target: &cli::DescribeTarget,
+    write: impl FnOnce(&rule::WorkspaceContext<'_>) -> String,
+) -> u8 {
+    let prepared = match prepare(
+        target.path.as_deref(),
+        target.manifest_path.as_deref(),
+        target.config.as_deref(),
+        &[],
+        false,
+    ) {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
+    };
+    let text = engine::inspect(&prepared.workspace, &prepared.config, write);
+    finish_output(std::io::stdout().lock().write_all(text.as_bytes()))
 }
 
 /// A closed pipe (`cargo fitness rules | head`) is not an error.

@@ -14,6 +14,7 @@ use crate::source::kubernetes::{Cluster, KubernetesFile};
 use crate::workspace::{ServiceCode, Workspace};
 
 use crate::source::manifest::Manifest;
+use crate::source::procfile::Procfile;
 
 /// The factor or pattern a rule protects; also the folder it lives in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -234,6 +235,9 @@ pub trait Rule: Send + Sync {
     /// Called once per docker-compose file.
     fn check_compose(&self, _file: &ComposeFile, _out: &mut Reporter<'_>) {}
 
+    /// Called once per `Procfile`.
+    fn check_procfile(&self, _procfile: &Procfile, _out: &mut Reporter<'_>) {}
+
     /// Called once per run, after every file was checked, for what no single file shows
     /// (a missing Cargo.lock, a server binary with no SIGTERM handler in any of its files).
     /// Findings may point into any file.
@@ -254,6 +258,39 @@ pub struct WorkspaceContext<'a> {
     pub deployment: &'a Deployment,
     /// `[components]`, `[[layers]]`, `[[forbid]]` and `[[only]]` from the configuration.
     pub architecture: &'a crate::config::architecture::Architecture,
+    /// Every Dockerfile of the workspace, parsed.
+    pub dockerfiles: &'a [(std::sync::Arc<SourceFile>, std::sync::Arc<Dockerfile>)],
+    /// `[[services]]` from the configuration.
+    pub service_overrides: &'a [crate::model::ServiceOverride],
+    /// Built on first use by `model()`.
+    pub model: std::sync::OnceLock<crate::model::ServiceModel<'a>>,
+    /// Built on first use by `startup()`.
+    pub startup: std::sync::OnceLock<crate::facts::calls::Startup<'a>>,
+    /// Built on first use by `binaries()`.
+    pub binaries: std::sync::OnceLock<Vec<crate::facts::binaries::Binary>>,
+}
+
+impl<'a> WorkspaceContext<'a> {
+    /// The service model: each binary linked to its Dockerfiles, containers and compose
+    /// services. Built once, when a rule first asks.
+    /// Every binary target with its files and whether its `main` reaches a server start. Built
+    /// once, when a rule first asks: its call graph is the costliest thing rules share.
+    pub fn binaries(&self) -> &[crate::facts::binaries::Binary] {
+        self.binaries
+            .get_or_init(|| crate::facts::binaries::binaries(self.workspace, self.rust_facts))
+    }
+
+    pub fn model(&self) -> &crate::model::ServiceModel<'a> {
+        self.model
+            .get_or_init(|| crate::model::ServiceModel::build(self, self.service_overrides))
+    }
+
+    /// The call graph of the shipping code and what runs when the servers start. Built once,
+    /// when a rule first asks.
+    pub fn startup(&self) -> &crate::facts::calls::Startup<'a> {
+        self.startup
+            .get_or_init(|| crate::facts::calls::Startup::new(self.workspace, self.rust_facts))
+    }
 }
 
 /// Collects findings about the workspace as a whole, in whatever file they belong.
@@ -318,6 +355,24 @@ pub fn bool_option(options: &toml::Table, rule: &str, key: &str) -> Result<Optio
             other.type_str()
         )),
     }
+}
+
+/// Reads an option that takes a list of strings, naming the rule in the error.
+pub fn string_list_option(
+    options: &toml::Table,
+    rule: &str,
+    key: &str,
+) -> Result<Option<Vec<String>>, String> {
+    let Some(value) = options.get(key) else {
+        return Ok(None);
+    };
+    let error = || format!("option `{key}` of rule `{rule}` takes a list of strings");
+    let items = value.as_array().ok_or_else(error)?;
+    items
+        .iter()
+        .map(|item| item.as_str().map(str::to_string).ok_or_else(error))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 /// Refuses option keys the rule does not know.

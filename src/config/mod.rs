@@ -37,6 +37,8 @@ pub struct Config {
     pub files: Vec<Arc<SourceFile>>,
     /// `[components]`, `[[layers]]`, `[[forbid]]`, `[[only]]`: the declared architecture.
     pub architecture: architecture::Architecture,
+    /// `[[services]]`: links the service model takes as given.
+    pub services: Vec<crate::model::ServiceOverride>,
 }
 
 struct Override {
@@ -269,6 +271,19 @@ impl Config {
                 span,
             });
         }
+        self.services.extend(raw.services.iter().map(|entry| {
+            let entry = entry.get_ref();
+            crate::model::ServiceOverride {
+                name: entry.name.clone(),
+                bin: entry.bin.clone(),
+                dockerfile: entry
+                    .dockerfile
+                    .as_ref()
+                    .map(|d| PathBuf::from(d.trim_start_matches("./"))),
+                manifests: entry.manifests.clone(),
+                compose_service: entry.compose_service.clone(),
+            }
+        }));
         self.architecture.add(
             architecture::RawArchitecture {
                 components: raw.components.as_ref(),

@@ -28,6 +28,20 @@ pub struct RawConfig {
     pub forbid: Vec<Spanned<super::architecture::RawForbid>>,
     #[serde(default)]
     pub only: Vec<Spanned<super::architecture::RawOnly>>,
+    #[serde(default)]
+    pub services: Vec<Spanned<RawService>>,
+}
+
+/// `[[services]]`: how a service is built and run, where the guess cannot tell.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawService {
+    pub name: String,
+    pub bin: Option<String>,
+    pub dockerfile: Option<String>,
+    #[serde(default)]
+    pub manifests: Vec<String>,
+    pub compose_service: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -9,7 +9,10 @@
 //! so they are cheap, and cross-file findings stay exactly those of a full run.
 //!
 //! Texts given in an update replace the files on disk (open editor buffers) until they are
-//! given back with `None`.
+//! given back with `None`. Other files are read as saved: the whole-workspace rules and a
+//! Dockerfile's rules (its build context: `.dockerignore`, `.env` files) read the disk, so
+//! Dockerfiles are checked again on every update, and an update after a save brings in what
+//! was saved.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -94,6 +97,7 @@ impl Incremental {
             .iter()
             .filter(|file| {
                 (yaml_changed && file.kind == FileKind::Yaml)
+                    || file.kind == FileKind::Dockerfile
                     || !self.outcomes.contains_key(&file.path)
                     || changed.iter().any(|c| c.path == file.path)
             })

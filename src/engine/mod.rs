@@ -17,9 +17,12 @@ use crate::facts::RustFacts;
 use crate::rule::{Category, CodeScope, Reporter, Rule, WorkspaceContext, WorkspaceReporter};
 use crate::rules::meta::{parse_error, unknown_rule, unused_suppression};
 use crate::source::deployment::Deployment;
+use crate::source::dockerfile::Dockerfile;
 use crate::source::manifest::Manifest;
 use crate::source::rust::{CodeRole, RustFile};
-use crate::source::{FileKind, LoadError, SourceFile, dockerfile, env_file, location_without_text};
+use crate::source::{
+    FileKind, LoadError, SourceFile, dockerfile, env_file, location_without_text, procfile,
+};
 use crate::suppress::inline::{self, InlineSuppression, MalformedSuppression};
 use crate::workspace::{ServiceCode, Workspace, WorkspaceFile};
 use crate::{registry, source};
@@ -32,11 +35,40 @@ pub struct Report {
     pub sources: HashMap<Arc<PathBuf>, Arc<SourceFile>>,
     pub files_checked: usize,
     pub suppressed: usize,
-    /// What `--baseline` accepted, when one was given.
-    pub baseline: Option<crate::baseline::Applied>,
+    /// How many findings `--baseline` accepted, when one was given.
+    pub baselined: Option<usize>,
 }
 
 impl Report {
+    /// A fingerprint of what a finding is about: its rule, file, message and the text it
+    /// points at (whitespace runs collapsed). Lines and columns are not part of it, so code
+    /// moving up or down keeps it. Baselines and SARIF's `partialFingerprints` use it.
+    pub fn fingerprint(&self, finding: &Finding) -> String {
+        use sha2::{Digest, Sha256};
+        let snippet = self
+            .sources
+            .get(&finding.location.path)
+            .and_then(|source| {
+                source
+                    .text
+                    .get(finding.location.span.start..finding.location.span.end)
+            })
+            .unwrap_or("");
+        let snippet = snippet.split_whitespace().collect::<Vec<_>>().join(" ");
+        let path = finding.location.path.to_string_lossy().replace('\\', "/");
+        let mut hasher = Sha256::new();
+        for part in [finding.rule, &path, &finding.message, &snippet] {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        hasher
+            .finalize()
+            .iter()
+            .take(16)
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+
     /// Keeps the findings that touch one of `paths`: at their primary place or a label.
     pub fn keep_touching(&mut self, paths: &[PathBuf]) {
         self.findings.retain(|finding| {
@@ -62,6 +94,8 @@ struct FileOutcome {
     test_modules: Vec<PathBuf>,
     /// The facts of a Rust file that parsed, for whole-workspace rules.
     facts: Option<Arc<RustFacts>>,
+    /// A parsed Dockerfile, for whole-workspace rules and the service model.
+    dockerfile: Option<Arc<Dockerfile>>,
 }
 
 /// Syntax trees are walked recursively (syn, the rule pass, dropping them): deeply nested code
@@ -89,6 +123,52 @@ pub fn check(workspace: &Workspace, config: &Config, rules: &[Box<dyn Rule>]) ->
     assemble(workspace, config, rules, &deployment, outcomes)
 }
 
+/// Reads and parses every file as `check` does, but runs no rule: hands the whole-workspace
+/// view (facts, Dockerfiles, manifests, the service model) to `inspect`. `inventory` and
+/// `graph` describe the workspace through it.
+pub fn inspect<R>(
+    workspace: &Workspace,
+    config: &Config,
+    inspect: impl FnOnce(&WorkspaceContext<'_>) -> R,
+) -> R {
+    let deployment = POOL.install(|| deploy_pass::load(workspace));
+    let outcomes: Vec<FileOutcome> = POOL.install(|| {
+        workspace
+            .files
+            .par_iter()
+            .map(|file| check_file(workspace, config, &[], file, &deployment))
+            .collect()
+    });
+    let rust_facts: Vec<(Arc<PathBuf>, Arc<RustFacts>)> = outcomes
+        .iter()
+        .filter_map(|o| Some((o.source.as_ref()?.path.clone(), o.facts.clone()?)))
+        .collect();
+    let serving = rust_facts
+        .iter()
+        .filter(|(path, facts)| {
+            !facts.servers.is_empty() && workspace.code_role(path) == CodeRole::Production
+        })
+        .map(|(path, _)| path.as_path());
+    let services = ServiceCode::new(workspace, serving);
+    let dockerfiles: Vec<(Arc<SourceFile>, Arc<Dockerfile>)> = outcomes
+        .iter()
+        .filter_map(|o| Some((o.source.clone()?, o.dockerfile.clone()?)))
+        .collect();
+    let cx = WorkspaceContext {
+        workspace,
+        rust_facts: &rust_facts,
+        services: &services,
+        deployment: &deployment,
+        architecture: &config.architecture,
+        dockerfiles: &dockerfiles,
+        service_overrides: &config.services,
+        model: std::sync::OnceLock::new(),
+        startup: std::sync::OnceLock::new(),
+        binaries: std::sync::OnceLock::new(),
+    };
+    inspect(&cx)
+}
+
 /// The whole-workspace pass over the per-file outcomes, then levels, suppressions and sorting.
 /// The language server calls it again after re-checking only the files that changed.
 fn assemble(
@@ -102,17 +182,29 @@ fn assemble(
         .iter()
         .filter_map(|o| Some((o.source.as_ref()?.path.clone(), o.facts.clone()?)))
         .collect();
+    // A test that starts a server does not make its package a service.
     let serving = rust_facts
         .iter()
-        .filter(|(_, facts)| !facts.servers.is_empty())
+        .filter(|(path, facts)| {
+            !facts.servers.is_empty() && workspace.code_role(path) == CodeRole::Production
+        })
         .map(|(path, _)| path.as_path());
     let services = ServiceCode::new(workspace, serving);
+    let dockerfiles: Vec<(Arc<SourceFile>, Arc<Dockerfile>)> = outcomes
+        .iter()
+        .filter_map(|o| Some((o.source.clone()?, o.dockerfile.clone()?)))
+        .collect();
     let cx = WorkspaceContext {
         workspace,
         rust_facts: &rust_facts,
         services: &services,
         deployment,
         architecture: &config.architecture,
+        dockerfiles: &dockerfiles,
+        service_overrides: &config.services,
+        model: std::sync::OnceLock::new(),
+        startup: std::sync::OnceLock::new(),
+        binaries: std::sync::OnceLock::new(),
     };
     add_workspace_findings(&cx, config, rules, &mut outcomes);
     let today = jiff::Zoned::now().date();
@@ -180,12 +272,23 @@ pub fn check_text(
         warnings: Vec::new(),
     };
     let services = ServiceCode::new(&workspace, std::iter::empty());
+    let dockerfiles: Vec<(Arc<SourceFile>, Arc<Dockerfile>)> = outcome
+        .dockerfile
+        .clone()
+        .map(|dockerfile| (source.clone(), dockerfile))
+        .into_iter()
+        .collect();
     let cx = WorkspaceContext {
         workspace: &workspace,
         rust_facts: &rust_facts,
         services: &services,
         deployment: &deployment,
         architecture: &config.architecture,
+        dockerfiles: &dockerfiles,
+        service_overrides: &config.services,
+        model: std::sync::OnceLock::new(),
+        startup: std::sync::OnceLock::new(),
+        binaries: std::sync::OnceLock::new(),
     };
     let mut outcomes = vec![outcome];
     add_workspace_findings(&cx, config, rules, &mut outcomes);
@@ -210,6 +313,7 @@ fn check_source(
     let mut out = Reporter::new(&source);
     let mut test_modules = Vec::new();
     let mut rust_facts = None;
+    let mut parsed_dockerfile: Option<Arc<Dockerfile>> = None;
     let mut annotations = Default::default();
     match source.kind {
         FileKind::Rust => {
@@ -250,10 +354,11 @@ fn check_source(
             }
         },
         FileKind::Dockerfile => {
-            let dockerfile = dockerfile::parse(&source.text);
+            let parsed = dockerfile::parse(&source.text);
             for rule in &enabled {
-                rule.check_dockerfile(&dockerfile, &mut out);
+                rule.check_dockerfile(&parsed, &mut out);
             }
+            let dockerfile = parsed_dockerfile.insert(Arc::new(parsed));
             for error in &dockerfile.errors {
                 out.report(
                     &parse_error::META,
@@ -282,7 +387,22 @@ fn check_source(
                 .help("write `KEY=value`; the other lines are still checked");
             }
         }
-        FileKind::CargoLock | FileKind::Procfile => {}
+        FileKind::Procfile => {
+            let procfile = procfile::parse(&source.text);
+            for rule in &enabled {
+                rule.check_procfile(&procfile, &mut out);
+            }
+            for error in &procfile.errors {
+                out.report(
+                    &parse_error::META,
+                    error.span.clone().into(),
+                    format!("Procfile: {}", error.message),
+                )
+                .label("not understood")
+                .help("write `name: command`; the other lines are still checked");
+            }
+        }
+        FileKind::CargoLock => {}
     }
     let (mut suppressions, mut malformed) = inline::scan(&source);
     suppressions.extend(annotations.0);
@@ -294,6 +414,7 @@ fn check_source(
         malformed,
         test_modules,
         facts: rust_facts,
+        dockerfile: parsed_dockerfile,
     }
 }
 
@@ -414,7 +535,7 @@ fn finish(
         sources,
         files_checked,
         suppressed,
-        baseline: None,
+        baselined: None,
     }
 }
 

@@ -56,6 +56,9 @@ pub struct Function {
     /// Callable from outside the crate or through a trait: `pub`, a trait method or a trait
     /// impl's method.
     pub exported: bool,
+    /// The module it is in, by its last name (`db` for `src/db/mod.rs` or `mod db { .. }`);
+    /// `None` at a crate's root (`lib.rs`, `main.rs`).
+    pub module: Option<String>,
     /// The whole item, attributes included.
     pub span: Span,
     pub name_span: Span,
@@ -70,6 +73,8 @@ pub struct Reference {
     pub name: String,
     /// `Type::name(..)` gives `Type`; `Self` is replaced by the enclosing `impl`'s type.
     pub owner: Option<String>,
+    /// `db::connect(..)` gives `db` (after the file's `use` items): the module or crate named.
+    pub qualifier: Option<String>,
     pub kind: ReferenceKind,
     pub span: Span,
     pub gate: Gate,
@@ -127,6 +132,8 @@ impl FileFunctions {
             functions: Vec::new(),
             bodies: Vec::new(),
             exprs: Vec::new(),
+            modules: vec![file_module(&file.source.path)],
+            qualifier: None,
             owners: Vec::new(),
             gate: Gate::default(),
         };
@@ -145,6 +152,10 @@ struct Collector<'f, 's> {
     bodies: Vec<&'f syn::Block>,
     /// The enclosing expressions, innermost last.
     exprs: Vec<&'f Expr>,
+    /// The module of the file, then the inline modules around the current item.
+    modules: Vec<Option<String>>,
+    /// The qualifier of the path reference being recorded.
+    qualifier: Option<String>,
     /// The enclosing `impl` or trait types, innermost last (`None` inside a function body).
     owners: Vec<Option<String>>,
     gate: Gate,
@@ -167,6 +178,7 @@ impl<'f> Collector<'f, '_> {
             is_method: sig.receiver().is_some(),
             top_level,
             exported,
+            module: self.modules.last().cloned().flatten(),
             span: whole,
             name_span: self.file.span(&sig.ident),
             statements: block.stmts.iter().map(|s| self.file.span(s)).collect(),
@@ -190,6 +202,7 @@ impl<'f> Collector<'f, '_> {
     }
 
     fn reference(&mut self, name: String, owner: Option<String>, kind: ReferenceKind, span: Span) {
+        let qualifier = self.qualifier.take();
         let Some(&function) = self.functions.last() else {
             return;
         };
@@ -197,6 +210,7 @@ impl<'f> Collector<'f, '_> {
         self.out.functions[function].references.push(Reference {
             name,
             owner,
+            qualifier,
             kind,
             span,
             gate,
@@ -214,6 +228,14 @@ impl<'f> Collector<'f, '_> {
 
     /// Records a path called or passed as a value.
     fn path_reference(&mut self, path: &syn::Path, kind: ReferenceKind, span: Span) {
+        let resolved = self.file.resolve(path);
+        let mut parts = resolved.rsplit("::");
+        parts.next();
+        self.qualifier = parts
+            .next()
+            .filter(|q| q.starts_with(char::is_lowercase))
+            .filter(|q| !matches!(*q, "crate" | "self" | "super"))
+            .map(str::to_string);
         let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
         let Some(name) = segments.last().cloned() else {
             return;
@@ -318,6 +340,11 @@ impl<'f> Visit<'f> for Collector<'f, '_> {
                 self.owners.pop();
             }
             Item::Macro(mac) if mac.mac.path.is_ident("macro_rules") => {}
+            Item::Mod(module) => {
+                self.modules.push(Some(module.ident.to_string()));
+                syn::visit::visit_item(self, item);
+                self.modules.pop();
+            }
             _ => syn::visit::visit_item(self, item),
         }
     }
@@ -489,6 +516,22 @@ impl<'f> Collector<'f, '_> {
     }
 }
 
+/// The module a file is, by its last name: `src/db/mod.rs` and `src/db.rs` are `db`; a crate's
+/// `lib.rs` and `main.rs` (and `src/bin/*.rs`) are its root.
+fn file_module(path: &Path) -> Option<String> {
+    let stem = path.file_stem()?.to_str()?;
+    let parent = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str());
+    match stem {
+        "lib" | "main" => None,
+        "mod" => parent.map(str::to_string),
+        _ if parent == Some("bin") => None,
+        _ => Some(stem.to_string()),
+    }
+}
+
 /// The attributes of the expressions that carry them where a statement can be `#[cfg(test)]`.
 fn expr_attrs(expr: &Expr) -> &[syn::Attribute] {
     match expr {
@@ -623,6 +666,8 @@ pub struct CallGraph<'a> {
     /// For each file, the files its functions may call: its own package and the workspace
     /// packages that package depends on (`None`: any).
     reach: Vec<Option<HashSet<usize>>>,
+    /// For each file, its package's crate name (`accounts_db`).
+    crate_names: Vec<Option<String>>,
 }
 
 impl<'a> CallGraph<'a> {
@@ -656,10 +701,15 @@ impl<'a> CallGraph<'a> {
                     .collect(),
             ));
         }
+        let crate_names = package_of
+            .iter()
+            .map(|package| package.map(|name| name.replace('-', "_")))
+            .collect();
         CallGraph {
             files,
             by_name,
             reach,
+            crate_names,
         }
     }
 
@@ -685,7 +735,7 @@ impl<'a> CallGraph<'a> {
             return Vec::new();
         };
         let reach = &self.reach[caller.0];
-        candidates
+        let found: Vec<FnId> = candidates
             .iter()
             .copied()
             .filter(|(file, _)| reach.as_ref().is_none_or(|files| files.contains(file)))
@@ -697,7 +747,24 @@ impl<'a> CallGraph<'a> {
                     (_, None) => function.owner.is_none(),
                 }
             })
-            .collect()
+            .collect();
+        // `db::connect(..)`: the `connect` of module or crate `db`, when one is known.
+        let Some(qualifier) = &reference.qualifier else {
+            return found;
+        };
+        let in_module: Vec<FnId> = found
+            .iter()
+            .copied()
+            .filter(|&id| match &self.function(id).module {
+                Some(module) => module == qualifier,
+                None => self.crate_names[id.0].as_ref() == Some(qualifier),
+            })
+            .collect();
+        if in_module.is_empty() {
+            found
+        } else {
+            in_module
+        }
     }
 
     /// Every function reachable from `roots` (the roots included), each with the function it
@@ -838,6 +905,10 @@ pub struct Startup<'a> {
     pub graph: CallGraph<'a>,
     /// Functions that start a server, and the `main` functions that reach one.
     pub roots: Vec<FnId>,
+    /// The `main` functions that reach a server start.
+    pub mains: Vec<FnId>,
+    /// The functions that start a server.
+    pub serving: Vec<FnId>,
     /// Every function reachable from a root without passing a subcommand arm or an opt-in
     /// branch, with the function it was reached from.
     pub on_startup: HashMap<FnId, Option<FnId>>,
@@ -877,9 +948,10 @@ impl<'a> Startup<'a> {
         }
         // `main`s first, so that chains start there; then servers started elsewhere.
         roots.sort_unstable();
+        let mains = roots.clone();
         let mut serving: Vec<FnId> = serving.into_iter().collect();
         serving.sort_unstable();
-        roots.extend(serving);
+        roots.extend(serving.iter().copied());
         let on_startup = graph.reachable(&roots, true);
         let mut tool_files: HashSet<usize> = tool_mains
             .iter()
@@ -901,6 +973,8 @@ impl<'a> Startup<'a> {
         Startup {
             graph,
             roots,
+            mains,
+            serving,
             on_startup,
             tool_mains,
             tool_files,
@@ -1116,6 +1190,39 @@ mod tests {
         );
         assert!(startup.can_run(migrate));
         assert!(!startup.can_run((1, 4)));
+    }
+
+    #[test]
+    fn module_paths_pick_the_function_of_that_module() {
+        let files = startup(&[
+            "mod logging { pub fn init() { tracing_subscriber::fmt().init(); } }\n\
+             mod configuration { pub fn init() {} }\n\
+             fn main() { configuration::init(); logging::init(); axum::serve(l, a); }",
+        ]);
+        let workspace = empty_workspace();
+        let graph = CallGraph::new(&workspace, &files);
+        let main = (0, 2);
+        assert_eq!(graph.function(main).name, "main");
+        let targets: Vec<Vec<Option<String>>> = graph
+            .function(main)
+            .references
+            .iter()
+            .filter(|r| r.name == "init")
+            .map(|r| {
+                graph
+                    .resolve(main, r)
+                    .into_iter()
+                    .map(|id| graph.function(id).module.clone())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                vec![Some("configuration".to_string())],
+                vec![Some("logging".to_string())]
+            ]
+        );
     }
 
     #[test]

@@ -236,7 +236,7 @@ fn exec_commands(words: &[Word]) -> Vec<Vec<Word>> {
 }
 
 /// The script of `-c script` among a shell's arguments (`-c`, `-ec`, `-eux -o pipefail -c`).
-fn shell_script_argument(arguments: &[Word]) -> Option<&Word> {
+pub fn shell_script_argument(arguments: &[Word]) -> Option<&Word> {
     let mut takes_script = false;
     let mut iter = arguments.iter();
     while let Some(word) = iter.next() {
@@ -256,7 +256,7 @@ fn shell_script_argument(arguments: &[Word]) -> Option<&Word> {
 
 /// Words of a script held in one JSON string: split on whitespace and shell operators. Spans
 /// are exact when the string holds no escapes, else each word points at the whole string.
-fn split_script(script: &Word) -> Vec<Word> {
+pub fn split_script(script: &Word) -> Vec<Word> {
     let exact = script.span.len() == script.text.len();
     let mut out = Vec::new();
     let text = &script.text;

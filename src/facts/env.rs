@@ -25,6 +25,10 @@ const ENV_READ_FUNCTIONS: &[&str] = &[
     "figment::providers::Env::var",
 ];
 
+/// Functions that hand out every variable of the environment: whatever the code does with them,
+/// any variable may be read.
+const ENV_ITERATION_FUNCTIONS: &[&str] = &["std::env::vars", "std::env::vars_os"];
+
 /// Functions that read one variable with a default given as their second argument.
 const ENV_READ_OR_FUNCTIONS: &[&str] = &["figment::providers::Env::var_or"];
 
@@ -79,6 +83,8 @@ pub enum ReadKind {
     ConfigEnvironment,
     /// figment `Env::prefixed("APP_")` or `Env::raw()`: every variable under the prefix.
     Figment,
+    /// `std::env::vars()`: every variable (the prefix is empty).
+    All,
 }
 
 #[derive(Clone, Debug)]
@@ -104,6 +110,13 @@ pub struct EnvRead {
     pub kind: ReadKind,
     /// The struct field a clap or envy read fills.
     pub field: Option<String>,
+    /// The read happens only on some paths of its function: inside a branch of an `if` or a
+    /// `match` arm, or in a closure. Whether it is required depends on what the code decided.
+    pub conditional: bool,
+    /// The read takes a parameter of a private helper (`fn setting(name: &str) { env::var(name) }`)
+    /// and every call of the helper in the file passes a literal: each call is a read of its
+    /// own, and this one names no other variable.
+    pub expanded: bool,
 }
 
 impl EnvRead {
@@ -118,7 +131,15 @@ impl EnvRead {
             default: None,
             kind: ReadKind::Call,
             field: None,
+            conditional: false,
+            expanded: false,
         }
+    }
+
+    /// Whether the tool knows which variables this read takes: a name, or a prefix. A call
+    /// with a name it cannot resolve (`env::var(key)`) may read any variable.
+    pub fn is_resolved(&self) -> bool {
+        self.name.is_some() || self.prefix.is_some() || self.expanded
     }
 
     /// Whether this read takes the variable `var`: by name, or under its prefix.
@@ -183,8 +204,13 @@ impl EnvFacts {
             default_functions: Vec::new(),
             functions: Vec::new(),
             structs: structs.structs,
+            constants: structs.constants,
             let_types: Vec::new(),
             return_types: Vec::new(),
+            cfg_gated: usize::from(is_cfg_gated(&file.syntax.attrs)),
+            enclosing: Vec::new(),
+            helper_reads: Vec::new(),
+            calls: Vec::new(),
         };
         collector.visit_file(&file.syntax);
         collector.finish()
@@ -403,10 +429,13 @@ pub fn strip_conversions(mut expr: &Expr) -> &Expr {
     }
 }
 
-/// The structs of a file by name, for the fields envy fills.
+/// The structs of a file by name, for the fields envy fills, and its string constants, for
+/// reads that name their variable through one (`const DB_DSN: &str = "APP_DB_DSN"`).
 #[derive(Default)]
 struct StructCollector<'f> {
     structs: HashMap<String, &'f syn::ItemStruct>,
+    /// `None` when two constants of the name disagree.
+    constants: HashMap<String, Option<String>>,
 }
 
 impl<'f> Visit<'f> for StructCollector<'f> {
@@ -418,6 +447,30 @@ impl<'f> Visit<'f> for StructCollector<'f> {
 
     fn visit_item_struct(&mut self, item: &'f syn::ItemStruct) {
         self.structs.insert(item.ident.to_string(), item);
+    }
+
+    fn visit_item_const(&mut self, item: &'f syn::ItemConst) {
+        self.constant(&item.ident, &item.expr);
+    }
+
+    fn visit_item_static(&mut self, item: &'f syn::ItemStatic) {
+        self.constant(&item.ident, &item.expr);
+    }
+}
+
+impl StructCollector<'_> {
+    fn constant(&mut self, ident: &syn::Ident, value: &Expr) {
+        let Some(value) = string_literal(value) else {
+            return;
+        };
+        self.constants
+            .entry(ident.to_string())
+            .and_modify(|known| {
+                if known.as_deref() != Some(value.as_str()) {
+                    *known = None;
+                }
+            })
+            .or_insert(Some(value));
     }
 }
 
@@ -431,14 +484,26 @@ struct Collector<'f, 's> {
     /// Every function body: its name, span, and whether it implements `Default`.
     functions: Vec<(String, Span, bool)>,
     structs: HashMap<String, &'f syn::ItemStruct>,
+    constants: HashMap<String, Option<String>>,
     /// The types of the enclosing `let` statements that declare one, with their initialisers.
     let_types: Vec<(&'f Expr, &'f syn::Type)>,
     /// The return types of the enclosing functions.
     return_types: Vec<Option<&'f syn::Type>>,
+    /// How many enclosing items or statements are compiled only with a feature or in debug
+    /// builds (`#[cfg(feature = "otel")]`).
+    cfg_gated: usize,
+    /// The enclosing functions: name, whether other modules can call it, parameter names.
+    enclosing: Vec<(String, bool, Vec<String>)>,
+    /// Reads of a parameter of a private function: (function, parameter index, read index).
+    helper_reads: Vec<(String, usize, usize)>,
+    /// Calls of functions by name (`setting("X")`, `Self::setting("X")`, `self.setting("X")`):
+    /// name, literal arguments, span, whether the call is conditional.
+    calls: Vec<(String, Vec<Option<String>>, Span, bool)>,
 }
 
 impl<'f> Collector<'f, '_> {
     fn finish(mut self) -> EnvFacts {
+        self.expand_helpers();
         for (name, span, implements_default) in std::mem::take(&mut self.functions) {
             if implements_default || self.default_functions.contains(&name) {
                 self.facts.fallbacks.push(Fallback {
@@ -465,6 +530,41 @@ impl<'f> Collector<'f, '_> {
         self.facts
     }
 
+    /// A private helper that reads the variable its caller names: when every call in the file
+    /// passes a literal, each call becomes a read (at the call, with the helper's requirement).
+    fn expand_helpers(&mut self) {
+        for (function, param, index) in std::mem::take(&mut self.helper_reads) {
+            let calls: Vec<&(String, Vec<Option<String>>, Span, bool)> = self
+                .calls
+                .iter()
+                .filter(|(name, ..)| *name == function)
+                .collect();
+            let names: Option<Vec<(String, Span, bool)>> = calls
+                .iter()
+                .map(|(_, args, span, conditional)| {
+                    args.get(param)
+                        .cloned()
+                        .flatten()
+                        .map(|name| (name, *span, *conditional))
+                })
+                .collect();
+            let Some(names) = names.filter(|names| !names.is_empty()) else {
+                continue;
+            };
+            let template = self.facts.reads[index].clone();
+            self.facts.reads[index].expanded = true;
+            for (name, span, conditional) in names {
+                self.facts.reads.push(EnvRead {
+                    name: Some(name),
+                    span,
+                    conditional: template.conditional || conditional,
+                    fallback: None,
+                    ..template.clone()
+                });
+            }
+        }
+    }
+
     fn push_read(&mut self, read: EnvRead) {
         if let Some(field) = read.field.clone() {
             self.facts.bindings.push(ReadBinding {
@@ -477,9 +577,19 @@ impl<'f> Collector<'f, '_> {
     }
 
     fn record_read(&mut self, call: &syn::ExprCall, with_default: bool) {
-        let name = call.args.first().and_then(string_literal);
+        let name = call.args.first().and_then(|arg| self.name_of(arg));
         let span = self.file.span(call);
         let mut read = EnvRead::call(name.clone(), span, Requirement::Optional);
+        read.conditional = self.conditional();
+        if name.is_none()
+            && let Some(Expr::Path(path)) = call.args.first().map(strip_references)
+            && let Some(ident) = path.path.get_ident()
+            && let Some((function, false, params)) = self.enclosing.last()
+            && let Some(param) = params.iter().position(|p| ident == p)
+        {
+            self.helper_reads
+                .push((function.clone(), param, self.facts.reads.len()));
+        }
         if with_default {
             // `Env::var_or("PORT", 8080)`
             read.requirement = Requirement::Defaulted;
@@ -503,15 +613,60 @@ impl<'f> Collector<'f, '_> {
         self.push_read(read);
     }
 
+    /// A variable's name as the code gives it: a literal, or a string constant of this file.
+    fn name_of(&self, arg: &Expr) -> Option<String> {
+        if let Some(name) = string_literal(arg) {
+            return Some(name);
+        }
+        let mut arg = arg;
+        while let Expr::Reference(inner) = arg {
+            arg = &inner.expr;
+        }
+        match arg {
+            Expr::Path(path) if path.qself.is_none() => {
+                let ident = path.path.get_ident()?.to_string();
+                is_constant_name(&ident)
+                    .then(|| self.constants.get(&ident).cloned().flatten())
+                    .flatten()
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the expression on top of the stack runs only on some paths of its function:
+    /// it sits in a branch of an `if`, an arm of a `match`, or a closure.
+    fn conditional(&self) -> bool {
+        self.cfg_gated > 0
+            || self.stack.windows(2).any(|pair| {
+                let (parent, child) = (pair[0], pair[1]);
+                match parent {
+                    Expr::If(branch) => !std::ptr::eq(&*branch.cond, child),
+                    Expr::Match(m) => !std::ptr::eq(&*m.expr, child),
+                    Expr::Closure(_) => true,
+                    Expr::Binary(binary) => {
+                        matches!(binary.op, syn::BinOp::And(_) | syn::BinOp::Or(_))
+                            && std::ptr::eq(&*binary.right, child)
+                    }
+                    _ => false,
+                }
+            })
+    }
+
     /// How the read on top of the stack is consumed: follows its method chain outward.
     /// Gives the fallback's span and its literal, if any.
     #[allow(clippy::type_complexity)]
     fn consumer(&self) -> (Requirement, Option<(Span, Option<String>)>) {
         let mut child = *self.stack.last().expect("the read itself is on the stack");
+        // After `.ok()` the value is an `Option`: `?` then returns `None` from the enclosing
+        // function instead of failing.
+        let mut as_option = false;
         for parent in self.stack.iter().rev().skip(1) {
             match parent {
                 Expr::MethodCall(call) if std::ptr::eq(&*call.receiver, child) => {
                     let method = call.method.to_string();
+                    if method == "ok" {
+                        as_option = true;
+                    }
                     if REQUIRING_METHODS.contains(&method.as_str()) {
                         return (Requirement::Required, None);
                     }
@@ -529,6 +684,7 @@ impl<'f> Collector<'f, '_> {
                         return (Requirement::Optional, None);
                     }
                 }
+                Expr::Try(_) if as_option => return (Requirement::Optional, None),
                 Expr::Try(_) => return (Requirement::Required, None),
                 Expr::Match(m) if std::ptr::eq(&*m.expr, child) => {
                     let fallback = m
@@ -600,6 +756,20 @@ impl<'f> Collector<'f, '_> {
     /// `envy::from_env::<Config>()`, `envy::prefixed("APP_").from_env::<Config>()`, or either
     /// with the type given by the `let` or the function's return type.
     fn record_envy(&mut self, expr: &'f Expr, prefix: String, turbofish: Option<&'f syn::Type>) {
+        self.record_struct_fields(expr, prefix, turbofish, ReadKind::Envy);
+    }
+
+    /// The fields of the struct a read of the whole environment fills (envy, or config/figment
+    /// with the environment as their only source), each a read of `prefix` + the field's name.
+    /// Without the struct in view, envy gets one read of the whole prefix; config and figment
+    /// have theirs already.
+    fn record_struct_fields(
+        &mut self,
+        expr: &'f Expr,
+        prefix: String,
+        turbofish: Option<&'f syn::Type>,
+        kind: ReadKind,
+    ) {
         let target = turbofish
             .or_else(|| {
                 self.let_types
@@ -615,12 +785,15 @@ impl<'f> Collector<'f, '_> {
             .or_else(|| self.return_types.last().copied().flatten())
             .and_then(struct_name);
         let span = self.file.span(expr);
+        let conditional = self.conditional();
         let Some(item) = target.and_then(|name| self.structs.get(&name).copied()) else {
-            self.push_read(EnvRead {
-                prefix: Some(prefix),
-                kind: ReadKind::Envy,
-                ..EnvRead::call(None, span, Requirement::Optional)
-            });
+            if kind == ReadKind::Envy {
+                self.push_read(EnvRead {
+                    prefix: Some(prefix),
+                    kind: ReadKind::Envy,
+                    ..EnvRead::call(None, span, Requirement::Optional)
+                });
+            }
             return;
         };
         let container_default = item.attrs.iter().any(|attr| serde_flag(attr, "default"));
@@ -629,6 +802,13 @@ impl<'f> Collector<'f, '_> {
                 continue;
             };
             if field.attrs.iter().any(|attr| serde_flag(attr, "flatten")) {
+                continue;
+            }
+            // A nested section (`database: DatabaseSettings`) takes variables with a separator
+            // (`APP_DATABASE__URL`); only envy's flat structs are followed.
+            if kind != ReadKind::Envy
+                && struct_name(&field.ty).is_some_and(|name| self.structs.contains_key(&name))
+            {
                 continue;
             }
             let serde_name = field
@@ -648,8 +828,9 @@ impl<'f> Collector<'f, '_> {
                 Requirement::Required
             };
             self.push_read(EnvRead {
-                kind: ReadKind::Envy,
+                kind,
                 field: Some(ident.to_string()),
+                conditional,
                 ..EnvRead::call(
                     Some(format!("{prefix}{}", serde_name.to_uppercase())),
                     self.file.span(ident),
@@ -659,8 +840,95 @@ impl<'f> Collector<'f, '_> {
         }
     }
 
+    /// The prefix of the variables a figment or config builder chain reads, when the environment
+    /// is its only source: `Figment::new().merge(Env::prefixed("APP_"))`,
+    /// `Figment::from(Env::prefixed("APP_"))`, `Config::builder().add_source(Environment::
+    /// with_prefix("APP")).build()?`. A file, a defaults provider or `set_default` in the chain
+    /// may fill any field, and makes it `None`. config joins prefix and key with `_`.
+    fn sole_environment_source(&self, receiver: &'f Expr) -> Option<(String, ReadKind)> {
+        let mut sources: Vec<&Expr> = Vec::new();
+        let mut root = None;
+        for link in crate::source::rust::method_chain(receiver) {
+            match link {
+                Expr::MethodCall(call) => match call.method.to_string().as_str() {
+                    "merge" | "join" | "adjoin" | "admerge" | "add_source" => {
+                        sources.extend(call.args.first());
+                    }
+                    "build" | "select" | "profile" => {}
+                    _ => return None,
+                },
+                Expr::Call(_) => root = Some(link),
+                Expr::Try(_) | Expr::Await(_) | Expr::Paren(_) | Expr::Group(_) => {}
+                _ => return None,
+            }
+        }
+        let root = root?;
+        let Expr::Call(root_call) = root else {
+            return None;
+        };
+        let root_path = self.file.called_path(root)?;
+        match root_path.as_str() {
+            "figment::Figment::new" | "config::Config::builder" => {}
+            "figment::Figment::from" => sources.extend(root_call.args.first()),
+            _ => return None,
+        }
+        let mut found: Option<(String, ReadKind)> = None;
+        for source in sources {
+            // `Env::prefixed("APP_").split("__")`: the constructor is at the root of the chain.
+            let constructor = crate::source::rust::method_chain(source).last()?;
+            let path = self.file.called_path(constructor)?;
+            let Expr::Call(call) = constructor else {
+                return None;
+            };
+            let prefix = call
+                .args
+                .first()
+                .and_then(string_literal)
+                .unwrap_or_default();
+            // config: the prefix separator, else the separator, else `_`.
+            let setting = |method: &str| {
+                crate::source::rust::method_chain(source).find_map(|link| match link {
+                    Expr::MethodCall(m) if m.method == method => {
+                        m.args.first().and_then(string_literal)
+                    }
+                    _ => None,
+                })
+            };
+            let (prefix, kind) = match path.as_str() {
+                "figment::providers::Env::prefixed" => (prefix, ReadKind::Figment),
+                "config::Environment::with_prefix" => {
+                    let joint = setting("prefix_separator")
+                        .or_else(|| setting("separator"))
+                        .unwrap_or_else(|| "_".to_string());
+                    (format!("{prefix}{joint}"), ReadKind::ConfigEnvironment)
+                }
+                _ => return None,
+            };
+            if found.is_some() {
+                return None;
+            }
+            found = Some((prefix, kind));
+        }
+        found
+    }
+
     /// clap arguments with `env`: `#[arg(long, env = "PORT", default_value_t = 8080)]`.
     fn record_clap_fields(&mut self, item: &'f syn::ItemStruct) {
+        // A struct that derives `Args` but not `Parser` is flattened into another or is the
+        // arguments of a subcommand: whether its arguments are read depends on the command.
+        let derives = |name: &str| {
+            item.attrs.iter().any(|attr| {
+                attr.path().is_ident("derive")
+                    && attr
+                        .parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+                        .is_ok_and(|paths| {
+                            paths
+                                .iter()
+                                .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
+                        })
+            })
+        };
+        let subcommand_arguments = derives("Args") && !derives("Parser") && !derives("StructOpt");
         for field in &item.fields {
             let Some(ident) = &field.ident else {
                 continue;
@@ -677,9 +945,10 @@ impl<'f> Collector<'f, '_> {
                 else {
                     continue;
                 };
-                let Some(read) = self.clap_read(ident, &field.ty, &metas) else {
+                let Some(mut read) = self.clap_read(ident, &field.ty, &metas) else {
                     continue;
                 };
+                read.conditional = subcommand_arguments || self.cfg_gated > 0;
                 self.push_read(read);
             }
         }
@@ -905,9 +1174,39 @@ fn serde_entries(attr: &syn::Attribute) -> Vec<(String, Option<String>)> {
 impl<'f> Visit<'f> for Collector<'f, '_> {
     /// Test code reads and defaults nothing the deployed service depends on.
     fn visit_item(&mut self, item: &'f syn::Item) {
-        if !item_attrs(item).is_some_and(is_test_code) {
-            syn::visit::visit_item(self, item);
+        let attrs = item_attrs(item).unwrap_or_default();
+        if is_test_code(attrs) {
+            return;
         }
+        let gated = is_cfg_gated(attrs);
+        self.cfg_gated += usize::from(gated);
+        syn::visit::visit_item(self, item);
+        self.cfg_gated -= usize::from(gated);
+    }
+
+    fn visit_impl_item(&mut self, item: &'f syn::ImplItem) {
+        let attrs: &[syn::Attribute] = match item {
+            syn::ImplItem::Fn(f) => &f.attrs,
+            syn::ImplItem::Const(c) => &c.attrs,
+            _ => &[],
+        };
+        let gated = is_cfg_gated(attrs);
+        self.cfg_gated += usize::from(gated);
+        syn::visit::visit_impl_item(self, item);
+        self.cfg_gated -= usize::from(gated);
+    }
+
+    fn visit_stmt(&mut self, stmt: &'f syn::Stmt) {
+        let attrs: &[syn::Attribute] = match stmt {
+            syn::Stmt::Local(local) => &local.attrs,
+            syn::Stmt::Macro(mac) => &mac.attrs,
+            syn::Stmt::Expr(expr, _) => expr_attrs(expr),
+            syn::Stmt::Item(_) => &[],
+        };
+        let gated = is_cfg_gated(attrs);
+        self.cfg_gated += usize::from(gated);
+        syn::visit::visit_stmt(self, stmt);
+        self.cfg_gated -= usize::from(gated);
     }
 
     fn visit_item_struct(&mut self, item: &'f syn::ItemStruct) {
@@ -917,6 +1216,35 @@ impl<'f> Visit<'f> for Collector<'f, '_> {
 
     fn visit_expr(&mut self, expr: &'f Expr) {
         self.stack.push(expr);
+        let called = match expr {
+            Expr::Call(call) => match &*call.func {
+                // `setting("X")`, `Self::setting("X")`.
+                Expr::Path(path)
+                    if path.path.segments.len() == 1
+                        || path.path.segments.len() == 2
+                            && path.path.segments[0].ident == "Self" =>
+                {
+                    path.path
+                        .segments
+                        .last()
+                        .map(|s| (s.ident.to_string(), &call.args))
+                }
+                _ => None,
+            },
+            // `self.setting("X")`: the receiver is an argument of the method.
+            Expr::MethodCall(call) if matches!(&*call.receiver, Expr::Path(p) if p.path.is_ident("self")) => {
+                Some((call.method.to_string(), &call.args))
+            }
+            _ => None,
+        };
+        if let Some((name, args)) = called {
+            let mut literals: Vec<Option<String>> = args.iter().map(|a| self.name_of(a)).collect();
+            if matches!(expr, Expr::MethodCall(_)) {
+                literals.insert(0, None);
+            }
+            self.calls
+                .push((name, literals, self.file.span(expr), self.conditional()));
+        }
         match expr {
             Expr::Call(call) => {
                 let path = self.file.called_path_where(expr, |path| {
@@ -924,6 +1252,7 @@ impl<'f> Visit<'f> for Collector<'f, '_> {
                         || ENV_READ_OR_FUNCTIONS.contains(&path)
                         || CONFIG_ENVIRONMENT_CONSTRUCTORS.contains(&path)
                         || FIGMENT_ENV_CONSTRUCTORS.contains(&path)
+                        || ENV_ITERATION_FUNCTIONS.contains(&path)
                         || path == "envy::from_env"
                 });
                 match path.as_deref() {
@@ -938,6 +1267,13 @@ impl<'f> Visit<'f> for Collector<'f, '_> {
                     }
                     Some(path) if FIGMENT_ENV_CONSTRUCTORS.contains(&path) => {
                         self.record_prefix_read(call, ReadKind::Figment)
+                    }
+                    Some(path) if ENV_ITERATION_FUNCTIONS.contains(&path) => {
+                        self.push_read(EnvRead {
+                            prefix: Some(String::new()),
+                            kind: ReadKind::All,
+                            ..EnvRead::call(None, self.file.span(call), Requirement::Optional)
+                        });
                     }
                     Some("envy::from_env") => {
                         let turbofish = match &*call.func {
@@ -968,6 +1304,22 @@ impl<'f> Visit<'f> for Collector<'f, '_> {
                         })
                     });
                     self.record_envy(expr, prefix, turbofish);
+                }
+            }
+            Expr::MethodCall(call)
+                if matches!(
+                    call.method.to_string().as_str(),
+                    "extract" | "try_deserialize"
+                ) =>
+            {
+                if let Some((prefix, kind)) = self.sole_environment_source(&call.receiver) {
+                    let turbofish = call.turbofish.as_ref().and_then(|args| {
+                        args.args.iter().find_map(|arg| match arg {
+                            syn::GenericArgument::Type(ty) => Some(ty),
+                            _ => None,
+                        })
+                    });
+                    self.record_struct_fields(expr, prefix, turbofish, kind);
                 }
             }
             Expr::MethodCall(call) if call.method == "set_default" && call.args.len() == 2 => {
@@ -1037,13 +1389,19 @@ impl<'f> Visit<'f> for Collector<'f, '_> {
         self.functions
             .push((item.sig.ident.to_string(), span, false));
         self.return_types.push(return_type(&item.sig));
+        self.enclosing
+            .push(function_context(&item.sig, Some(&item.vis)));
         syn::visit::visit_item_fn(self, item);
+        self.enclosing.pop();
         self.return_types.pop();
     }
 
     fn visit_impl_item_fn(&mut self, item: &'f syn::ImplItemFn) {
         self.return_types.push(return_type(&item.sig));
+        self.enclosing
+            .push(function_context(&item.sig, Some(&item.vis)));
         syn::visit::visit_impl_item_fn(self, item);
+        self.enclosing.pop();
         self.return_types.pop();
     }
 
@@ -1065,6 +1423,58 @@ impl<'f> Visit<'f> for Collector<'f, '_> {
     }
 
     fn visit_attribute(&mut self, _: &'f syn::Attribute) {}
+}
+
+fn strip_references(mut expr: &Expr) -> &Expr {
+    while let Expr::Reference(inner) = expr {
+        expr = &inner.expr;
+    }
+    expr
+}
+
+/// A function's name, whether another module may call it, and its parameters' names.
+fn function_context(
+    sig: &syn::Signature,
+    vis: Option<&syn::Visibility>,
+) -> (String, bool, Vec<String>) {
+    let params = sig
+        .inputs
+        .iter()
+        .map(|input| match input {
+            syn::FnArg::Typed(typed) => pattern_name(&typed.pat).unwrap_or_default(),
+            syn::FnArg::Receiver(_) => String::new(),
+        })
+        .collect();
+    let public = vis.is_some_and(|v| !matches!(v, syn::Visibility::Inherited));
+    (sig.ident.to_string(), public, params)
+}
+
+/// `#[cfg(feature = "…")]`, `#[cfg(debug_assertions)]` and combinations naming them: code a
+/// default release build may not contain. `#[cfg(unix)]` and the like are compiled for the
+/// containers services run in.
+fn is_cfg_gated(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path().is_ident("cfg")
+            && matches!(&attr.meta, syn::Meta::List(list) if {
+                let tokens = list.tokens.to_string();
+                tokens.contains("feature") || tokens.contains("debug_assertions")
+            })
+    })
+}
+
+fn expr_attrs(expr: &Expr) -> &[syn::Attribute] {
+    match expr {
+        Expr::Call(e) => &e.attrs,
+        Expr::MethodCall(e) => &e.attrs,
+        Expr::Macro(e) => &e.attrs,
+        Expr::If(e) => &e.attrs,
+        Expr::Match(e) => &e.attrs,
+        Expr::Block(e) => &e.attrs,
+        Expr::Assign(e) => &e.attrs,
+        Expr::Await(e) => &e.attrs,
+        Expr::Try(e) => &e.attrs,
+        _ => &[],
+    }
 }
 
 fn return_type(sig: &syn::Signature) -> Option<&syn::Type> {
@@ -1126,14 +1536,31 @@ fn f() -> anyhow::Result<()> {
     let g = env::var("G").is_ok();
     let h = dotenvy::var("H").expect("H is required");
     let i = if let Ok(v) = env::var("I") { v } else { "z".to_string() };
+    let j = (|| Some(env::var("J").ok()?.len()))();
     Ok(())
+}
+fn setting(name: &str) -> String {
+    env::var(name).expect("required")
+}
+fn load() {
+    let a = setting("HELPER_A");
+    if true { setting("HELPER_B"); }
 }"#,
         );
         let summary: Vec<(String, Requirement)> = facts
             .reads
             .iter()
+            .filter(|r| !r.expanded)
             .map(|r| (r.name.clone().unwrap(), r.requirement))
             .collect();
+        let helper: Vec<(&str, bool)> = facts
+            .reads
+            .iter()
+            .filter(|r| r.name.as_deref().is_some_and(|n| n.starts_with("HELPER")))
+            .map(|r| (r.name.as_deref().unwrap(), r.conditional))
+            .collect();
+        assert_eq!(helper, [("HELPER_A", false), ("HELPER_B", true)]);
+        assert!(facts.reads.iter().all(EnvRead::is_resolved));
         use Requirement::*;
         let expected = [
             ("A", Required),
@@ -1145,6 +1572,9 @@ fn f() -> anyhow::Result<()> {
             ("G", Optional),
             ("H", Required),
             ("I", Defaulted),
+            ("J", Optional),
+            ("HELPER_A", Required),
+            ("HELPER_B", Required),
         ];
         assert_eq!(summary, expected.map(|(n, r)| (n.to_string(), r)));
     }
@@ -1300,6 +1730,139 @@ fn load_config() -> Result<Config, envy::Error> { envy::prefixed("APP_").from_en
         assert_eq!(facts.reads[6].prefix.as_deref(), Some(""));
         let span = facts.reads[0].span;
         assert_eq!(&text[span.start..span.end], "database_url");
+    }
+
+    #[test]
+    fn constants_name_variables_and_iteration_reads_everything() {
+        let reads = reads(
+            r#"const DB_DSN: &str = "APP_DB_DSN";
+fn load(key: &str) -> anyhow::Result<()> {
+    const LOCAL: &str = "LOCAL_VAR";
+    let a = std::env::var(DB_DSN)?;
+    let b = std::env::var_os(LOCAL);
+    let c = std::env::var(key)?;
+    for (name, value) in std::env::vars() {}
+    Ok(())
+}"#,
+        );
+        let names: Vec<Option<&str>> = reads.iter().map(|r| r.name.as_deref()).collect();
+        assert_eq!(names, [Some("APP_DB_DSN"), Some("LOCAL_VAR"), None, None]);
+        assert!(reads[..2].iter().all(EnvRead::is_resolved));
+        assert!(!reads[2].is_resolved());
+        assert_eq!(reads[3].kind, ReadKind::All);
+        assert!(reads[3].is_resolved() && reads[3].covers("ANYTHING"));
+    }
+
+    #[test]
+    fn reads_on_some_paths_only_are_conditional() {
+        let reads = reads(
+            r#"fn f(s3: bool, backend: &str) -> anyhow::Result<()> {
+    let always = std::env::var("ALWAYS")?;
+    if s3 { let bucket = std::env::var("BUCKET")?; }
+    let key = match backend { "kms" => std::env::var("KMS_KEY")?, _ => String::new() };
+    let lazy = std::env::var("X").or_else(|_| std::env::var("Y"));
+    let cond = if std::env::var("FLAG").is_ok() { 1 } else { 2 };
+    Ok(())
+}"#,
+        );
+        let conditional: Vec<(&str, bool)> = reads
+            .iter()
+            .map(|r| (r.name.as_deref().unwrap(), r.conditional))
+            .collect();
+        assert_eq!(
+            conditional,
+            [
+                ("ALWAYS", false),
+                ("BUCKET", true),
+                ("KMS_KEY", true),
+                ("X", false),
+                ("Y", true),
+                ("FLAG", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn feature_gated_code_and_subcommand_arguments_are_conditional() {
+        let reads = reads(
+            r#"#[derive(clap::Parser)]
+struct Cli {
+    #[arg(long, env = "TOP")]
+    top: String,
+}
+#[derive(clap::Args)]
+struct MigrateArgs {
+    #[arg(long, env = "MIGRATIONS_DIR")]
+    dir: String,
+}
+#[cfg(feature = "telemetry")]
+fn tracer() -> String { std::env::var("OTLP_ENDPOINT").expect("needs a collector") }
+#[cfg(unix)]
+fn socket() -> String { std::env::var("SOCKET").unwrap() }
+fn main() {
+    #[cfg(debug_assertions)]
+    let dev = std::env::var("DEV_ONLY").unwrap();
+    let always = std::env::var("ALWAYS").unwrap();
+}"#,
+        );
+        let conditional: Vec<(&str, bool)> = reads
+            .iter()
+            .map(|r| (r.name.as_deref().unwrap(), r.conditional))
+            .collect();
+        assert_eq!(
+            conditional,
+            [
+                ("TOP", false),
+                ("MIGRATIONS_DIR", true),
+                ("OTLP_ENDPOINT", true),
+                ("SOCKET", false),
+                ("DEV_ONLY", true),
+                ("ALWAYS", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn config_and_figment_with_only_the_environment_fill_their_structs() {
+        let reads = reads(
+            r#"use figment::{Figment, providers::{Env, Format, Toml}};
+#[derive(serde::Deserialize)]
+struct Settings {
+    database_url: String,
+    port: Option<u16>,
+    #[serde(default)]
+    workers: usize,
+    cache: CacheSettings,
+}
+#[derive(serde::Deserialize)]
+struct CacheSettings { url: String }
+fn load() -> anyhow::Result<()> {
+    let a: Settings = Figment::new().merge(Env::prefixed("APP_")).extract()?;
+    let b = config::Config::builder()
+        .add_source(config::Environment::with_prefix("SVC").separator("__"))
+        .build()?
+        .try_deserialize::<Settings>()?;
+    // A file may fill any field.
+    let c: Settings = Figment::new().merge(Toml::file("App.toml")).merge(Env::prefixed("F_")).extract()?;
+    Ok(())
+}"#,
+        );
+        let named: Vec<(&str, Requirement)> = reads
+            .iter()
+            .filter_map(|r| Some((r.name.as_deref()?, r.requirement)))
+            .collect();
+        use Requirement::*;
+        assert_eq!(
+            named,
+            [
+                ("APP_DATABASE_URL", Required),
+                ("APP_PORT", Optional),
+                ("APP_WORKERS", Defaulted),
+                ("SVC__DATABASE_URL", Required),
+                ("SVC__PORT", Optional),
+                ("SVC__WORKERS", Defaulted),
+            ]
+        );
     }
 
     #[test]

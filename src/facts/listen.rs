@@ -164,6 +164,101 @@ pub fn listen_addresses(file: &RustFile<'_>, env: &EnvFacts) -> Vec<ListenAddres
     finder.found
 }
 
+/// A struct field given a listen port or host where the struct is built, so a listen call
+/// that reads `config.port` can be followed to it: `Config { port: env::var("PORT")…
+/// .unwrap_or(8080), .. }`, `Settings { host: "0.0.0.0".into(), .. }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldSetting {
+    pub field: String,
+    pub host: Part<String>,
+    pub port: Part<u16>,
+}
+
+/// The fields of struct literals (outside test code) named like a port (`port`, `http_port`)
+/// or an address (`host`, `addr`, `bind`, `listen`…) whose value is a literal or an
+/// environment read.
+pub fn field_settings(file: &RustFile<'_>, env: &EnvFacts) -> Vec<FieldSetting> {
+    let bindings = Bindings::collect(file);
+    let mut finder = FieldFinder {
+        resolver: Resolver {
+            file,
+            env,
+            bindings: &bindings,
+        },
+        found: Vec::new(),
+    };
+    finder.visit_file(&file.syntax);
+    finder.found
+}
+
+struct FieldFinder<'a, 'f, 's> {
+    resolver: Resolver<'a, 'f, 's>,
+    found: Vec<FieldSetting>,
+}
+
+impl<'ast> Visit<'ast> for FieldFinder<'_, '_, '_> {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        if !item_attrs(item).is_some_and(is_test_code) {
+            syn::visit::visit_item(self, item);
+        }
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        if !is_test_code(&item.attrs) {
+            syn::visit::visit_impl_item_fn(self, item);
+        }
+    }
+
+    fn visit_field_value(&mut self, field: &'ast syn::FieldValue) {
+        if let syn::Member::Named(name) = &field.member {
+            let name = name.to_string();
+            let lower = name.to_ascii_lowercase();
+            let known = |origin: &Origin| matches!(origin, Origin::Literal | Origin::Env { .. });
+            let setting = if lower.contains("port") {
+                Some(FieldSetting {
+                    field: name.clone(),
+                    host: Part::unknown(),
+                    port: self.resolver.port(&field.expr, &field.expr, 0),
+                })
+            } else if lower == "host" || lower == "ip" || lower.ends_with("_host") {
+                Some(FieldSetting {
+                    field: name.clone(),
+                    host: self.resolver.host(&field.expr, &field.expr, 0),
+                    port: Part::unknown(),
+                })
+            } else if ["addr", "address", "bind", "listen"]
+                .iter()
+                .any(|word| lower.contains(word))
+            {
+                let address = self.resolver.address(&field.expr, &field.expr, 0);
+                Some(FieldSetting {
+                    field: name.clone(),
+                    host: address.host,
+                    port: address.port,
+                })
+            } else {
+                None
+            };
+            if let Some(setting) =
+                setting.filter(|s| known(&s.port.origin) || known(&s.host.origin))
+            {
+                self.found.push(setting);
+            }
+        }
+        syn::visit::visit_field_value(self, field);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if let Some(args) = self.resolver.file.macro_args(mac) {
+            for expr in &args.exprs {
+                self.visit_expr(expr);
+            }
+        }
+    }
+
+    fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+}
+
 struct Finder<'a, 'f, 's> {
     resolver: Resolver<'a, 'f, 's>,
     found: Vec<ListenAddress>,
@@ -351,7 +446,7 @@ impl Resolver<'_, '_, '_> {
         if let Some(var) = self.env_read_in(expr).filter(|_| !structural) {
             let mut address = Address::both(Origin::Env { var: var.clone() });
             if let Some(default) = self.default_of(expr) {
-                let fallback = self.address(default, at, depth + 1);
+                let fallback = self.address(default, at, depth);
                 address.host.value = fallback.host.value;
                 address.host.value_span = fallback.host.value_span;
                 address.port.value = fallback.port.value;
@@ -542,7 +637,7 @@ impl Resolver<'_, '_, '_> {
         if let Some(var) = self.env_read_in(expr) {
             let mut part = Part::with_origin(Origin::Env { var });
             if let Some(default) = self.default_of(expr) {
-                let fallback = self.port(default, at, depth + 1);
+                let fallback = self.port(default, at, depth);
                 if fallback.origin == Origin::Literal {
                     part.value = fallback.value;
                     part.value_span = fallback.value_span;
@@ -587,7 +682,7 @@ impl Resolver<'_, '_, '_> {
         if let Some(var) = self.env_read_in(expr) {
             let mut part = Part::with_origin(Origin::Env { var });
             if let Some(default) = self.default_of(expr) {
-                let fallback = self.host(default, at, depth + 1);
+                let fallback = self.host(default, at, depth);
                 if fallback.origin == Origin::Literal {
                     part.value = fallback.value;
                     part.value_span = fallback.value_span;
@@ -1028,6 +1123,63 @@ async fn main() {
             Origin::Config {
                 field: "port".into()
             }
+        );
+    }
+
+    #[test]
+    fn defaults_survive_bindings_several_levels_deep() {
+        let found = listens(
+            r#"use std::env;
+use std::net::SocketAddr;
+async fn main() {
+    let port: u16 = env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);
+    let addr = SocketAddr::from(([0, 0, 0, 0], port));
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+}"#,
+        );
+        assert_eq!((found[0].3.clone(), found[0].4), (env("PORT"), Some(8080)));
+    }
+
+    #[test]
+    fn struct_fields_given_ports_and_hosts() {
+        let text = r#"use std::env;
+impl Config {
+    fn from_env() -> Config {
+        let host = env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
+        Config {
+            host,
+            http_port: env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080),
+            database_url: env::var("DATABASE_URL").unwrap(),
+            listen_addr: "0.0.0.0:9090".into(),
+            timeout: 30,
+        }
+    }
+}
+#[cfg(test)]
+mod tests { fn t() { let _ = Config { port: 1, ..todo!() }; } }"#;
+        let source = SourceFile::new(
+            Arc::new(PathBuf::from("src/config.rs")),
+            PathBuf::from("/ws/src/config.rs"),
+            crate::source::FileKind::Rust,
+            text.to_string(),
+        );
+        let file = RustFile::parse(&source, CodeRole::Production).ok().unwrap();
+        let env_facts = EnvFacts::extract(&file);
+        let found: Vec<(String, Option<String>, Option<u16>)> = field_settings(&file, &env_facts)
+            .into_iter()
+            .map(|f| (f.field, f.host.value, f.port.value))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("host".to_string(), Some("127.0.0.1".to_string()), None),
+                ("http_port".to_string(), None, Some(8080)),
+                (
+                    "listen_addr".to_string(),
+                    Some("0.0.0.0".to_string()),
+                    Some(9090)
+                ),
+            ]
         );
     }
 

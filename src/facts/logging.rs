@@ -239,10 +239,17 @@ pub fn logger_init(file: &RustFile<'_>, expr: &Expr) -> Option<&'static str> {
             {
                 return Some(library);
             }
-            // `subscriber.init()` on a subscriber built elsewhere: tracing-subscriber's
-            // `SubscriberInitExt` is what gives a value `.init()` without arguments.
-            let is_init = (method == "init" || method == "try_init") && call.args.is_empty();
-            (is_init && file.text().contains("tracing_subscriber")).then_some("tracing-subscriber")
+            // `logger.apply()` on a builder kept in a variable: the file must use the crate
+            // (`subscriber.init()` comes from tracing-subscriber's `SubscriberInitExt`).
+            if !call.args.is_empty() {
+                return None;
+            }
+            LOGGER_BUILDER_CRATES
+                .iter()
+                .find(|(prefix, _, ends)| {
+                    ends.contains(&method.as_str()) && file.text().contains(*prefix)
+                })
+                .map(|&(_, library, _)| library)
         }
         _ => None,
     }

@@ -34,6 +34,69 @@ const MIGRATION_FUNCTIONS: &[(&str, &str)] = &[
     ("MigratorTrait::up", "sea-orm"),
 ];
 
+/// A migration set compiled into the code: `sqlx::migrate!("./migrations")`, diesel's or
+/// refinery's `embed_migrations!(..)`. Two services built from one set share a schema.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigrationSource {
+    /// `sqlx`, `diesel` or `refinery` (`embed_migrations` when the macro's crate is unknown).
+    pub tool: &'static str,
+    /// The directory as written, relative to the package; `None` for the tool's default
+    /// (`migrations`: sqlx reads it in the package, diesel looks for it upward from there).
+    pub dir: Option<String>,
+    /// The macro call.
+    pub span: Span,
+}
+
+/// The migration sets the file's non-test code embeds.
+pub fn migration_sources(file: &RustFile<'_>) -> Vec<MigrationSource> {
+    let mut collector = SourceCollector {
+        file,
+        out: Vec::new(),
+    };
+    syn::visit::Visit::visit_file(&mut collector, &file.syntax);
+    collector.out
+}
+
+struct SourceCollector<'f, 's> {
+    file: &'f RustFile<'s>,
+    out: Vec<MigrationSource>,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for SourceCollector<'_, '_> {
+    fn visit_item(&mut self, item: &'ast Item) {
+        if !crate::source::rust::item_attrs(item).is_some_and(crate::source::rust::is_test_code) {
+            syn::visit::visit_item(self, item);
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let path = self.file.resolve(&mac.path);
+        let tool = match path.as_str() {
+            "sqlx::migrate" => "sqlx",
+            _ if path.ends_with("embed_migrations") => {
+                if path.starts_with("diesel") {
+                    "diesel"
+                } else if path.starts_with("refinery") {
+                    "refinery"
+                } else if mac.path.segments.len() == 1 {
+                    "embed_migrations"
+                } else {
+                    return;
+                }
+            }
+            _ => return,
+        };
+        let dir = syn::parse2::<syn::LitStr>(mac.tokens.clone())
+            .ok()
+            .map(|literal| literal.value());
+        self.out.push(MigrationSource {
+            tool,
+            dir,
+            span: self.file.span(mac),
+        });
+    }
+}
+
 /// The names of the file's statics and constants that hold a sqlx `Migrator`
 /// (`static MIGRATOR: Migrator = sqlx::migrate!();`).
 pub fn sqlx_migrators(file: &RustFile<'_>) -> HashSet<String> {
@@ -126,5 +189,45 @@ pub fn migration_run(
             })
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+    use crate::source::rust::CodeRole;
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    #[test]
+    fn embedded_migration_sets_and_their_directories() {
+        let text = r#"use diesel_migrations::{embed_migrations, EmbeddedMigrations};
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../db/migrations");
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+async fn run(pool: &sqlx::PgPool) { sqlx::migrate!("./schema").run(pool).await.unwrap(); }
+#[cfg(test)]
+mod tests { static M: sqlx::migrate::Migrator = sqlx::migrate!("test-migrations"); }
+"#;
+        let source = SourceFile::new(
+            Arc::new(PathBuf::from("src/main.rs")),
+            PathBuf::from("/src/main.rs"),
+            crate::source::FileKind::Rust,
+            text.to_string(),
+        );
+        let file = RustFile::parse(&source, CodeRole::Production).ok().unwrap();
+        let sources = migration_sources(&file);
+        let summary: Vec<(&str, Option<&str>)> =
+            sources.iter().map(|s| (s.tool, s.dir.as_deref())).collect();
+        assert_eq!(
+            summary,
+            [
+                ("diesel", Some("../db/migrations")),
+                ("sqlx", None),
+                ("sqlx", Some("./schema")),
+            ]
+        );
+        let span = sources[1].span;
+        assert_eq!(&text[span.start..span.end], "sqlx::migrate!()");
     }
 }

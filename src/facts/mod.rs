@@ -7,9 +7,13 @@ pub mod bindings;
 pub mod calls;
 pub mod clients;
 pub mod contracts;
+pub mod deploy_env;
+pub mod deployed;
 pub mod docker;
 pub mod env;
 pub mod filesystem;
+pub mod image_links;
+pub mod images;
 pub mod jwt;
 pub mod kubernetes;
 pub mod listen;
@@ -21,6 +25,7 @@ pub mod routes;
 pub mod secrets;
 pub mod service;
 pub mod signals;
+pub mod start_commands;
 pub mod state;
 pub mod tls;
 
@@ -38,6 +43,9 @@ pub struct RustFacts {
     pub clients: Vec<clients::OutboundClient>,
     /// The addresses this file binds or serves on.
     pub listen: Vec<listen::ListenAddress>,
+    /// Struct fields given a listen port or host (`Config { port: …, .. }`), to follow
+    /// `config.port` in another file.
+    pub listen_fields: Vec<listen::FieldSetting>,
     /// The HTTP routes and gRPC services it declares.
     pub routes: routes::RouteFacts,
     /// Where it handles SIGTERM or Ctrl-C, or wires a graceful shutdown.
@@ -48,6 +56,10 @@ pub struct RustFacts {
     pub modules: std::sync::Arc<modules::ModuleFacts>,
     /// Where test code loads an API contract (OpenAPI, `.proto`).
     pub contracts: contracts::ContractFacts,
+    /// The migration sets the code embeds (`sqlx::migrate!`, `embed_migrations!`).
+    pub migration_sources: Vec<migrations::MigrationSource>,
+    /// Files of out-of-line modules this file declares as test code (`#[cfg(test)] mod x;`).
+    pub test_module_files: Vec<std::path::PathBuf>,
 }
 
 impl RustFacts {
@@ -55,6 +67,7 @@ impl RustFacts {
         let env = env::EnvFacts::extract(file);
         RustFacts {
             listen: listen::listen_addresses(file, &env),
+            listen_fields: listen::field_settings(file, &env),
             routes: routes::RouteFacts::extract(file),
             signals: signals::signal_uses(file),
             krate: binaries::CrateFacts::extract(file),
@@ -64,6 +77,8 @@ impl RustFacts {
             clients: clients::outbound_clients(file),
             modules: std::sync::Arc::new(modules::ModuleFacts::extract(file)),
             contracts: contracts::ContractFacts::extract(file),
+            migration_sources: migrations::migration_sources(file),
+            test_module_files: file.test_module_files(),
         }
     }
 }

@@ -73,9 +73,23 @@ pub struct RouteFacts {
     /// String literals that spell a health path (`"/health"`), wherever they are: routes
     /// declared through macros the tool cannot read still leave their path in the code.
     pub health_literals: Vec<Span>,
+    /// Where requests are answered by something the file does not show as routes.
+    pub unfollowed: Vec<Unfollowed>,
 }
 
-/// Path segments that name a health, readiness or liveness check.
+/// A place where a router answers paths the tool cannot list: a fallback
+/// (`.fallback(…)`, `.default_service(…)`), a nested service (`nest_service("/assets",
+/// ServeDir::new(…))`), a route or prefix that is not a literal, a router nested or merged from
+/// a value the file does not build. Below `prefix`, the routes are not fully known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unfollowed {
+    pub prefix: String,
+    pub span: Span,
+    /// The function it is written in, so mounts of that function prefix it further.
+    pub owner: Option<String>,
+}
+
+/// Path segments that name a health, readiness or liveness check whatever surrounds them.
 const HEALTH_SEGMENTS: &[&str] = &[
     "health",
     "healthz",
@@ -83,24 +97,27 @@ const HEALTH_SEGMENTS: &[&str] = &[
     "health-check",
     "health_check",
     "healthy",
-    "ready",
     "readyz",
     "readiness",
-    "live",
     "livez",
     "liveness",
-    "alive",
-    "ping",
-    "status",
-    "heartbeat",
 ];
 
+/// Segments that name a check only in a path without parameters: `/status` and `/ping` are
+/// probes, `/orders/{id}/status` and `/streams/{id}/live` are resources.
+const PROBE_SEGMENTS: &[&str] = &["ready", "live", "alive", "ping", "status", "heartbeat"];
+
 /// Whether a route path is a health check: `/healthz`, `/api/v1/health`, `/_status`,
-/// `/health/ready`.
+/// `/health/ready`; not `/orders/{id}/status`.
 pub fn is_health_path(path: &str) -> bool {
-    path.split('/').any(|segment| {
-        let segment = segment.trim_start_matches(['_', '.']).to_ascii_lowercase();
+    let segments: Vec<String> = path
+        .split('/')
+        .map(|segment| segment.trim_start_matches(['_', '.']).to_ascii_lowercase())
+        .collect();
+    let has_parameter = segments.iter().any(|s| s.starts_with([':', '{', '<', '*']));
+    segments.iter().any(|segment| {
         HEALTH_SEGMENTS.contains(&segment.as_str())
+            || !has_parameter && PROBE_SEGMENTS.contains(&segment.as_str())
     })
 }
 
@@ -125,38 +142,166 @@ pub fn composed_paths<'r>(files: &[&'r RouteFacts]) -> Vec<(&'r Route, String)> 
     let mounts: Vec<&Mount> = files.iter().flat_map(|f| &f.mounts).collect();
     let mut out = Vec::new();
     for route in files.iter().flat_map(|f| &f.routes) {
-        let mut paths = vec![(route.path.clone(), route.owner.clone())];
-        for _ in 0..4 {
-            let mut next = Vec::new();
-            let mut changed = false;
-            for (path, owner) in paths {
-                let above: Vec<&&Mount> = mounts
-                    .iter()
-                    .filter(|m| owner.as_deref() == Some(m.target.as_str()))
-                    .filter(|m| m.owner != owner)
-                    .collect();
-                if above.is_empty() {
-                    next.push((path, None));
-                } else {
-                    changed = true;
-                    for mount in above {
-                        next.push((join(&[&mount.prefix, &path]), mount.owner.clone()));
-                    }
-                }
-            }
-            paths = next;
-            if !changed {
-                break;
-            }
-        }
-        let mut seen = HashSet::new();
-        for (path, _) in paths {
-            if seen.insert(path.clone()) {
-                out.push((route, path));
-            }
+        for path in compose(&route.path, route.owner.as_deref(), &mounts) {
+            out.push((route, path));
         }
     }
     out
+}
+
+/// The full paths of `path`, written in the function `owner`, through the mounts of that
+/// function (and of the functions that mount it), without duplicates.
+fn compose(path: &str, owner: Option<&str>, mounts: &[&Mount]) -> Vec<String> {
+    let mut paths = vec![(path.to_string(), owner.map(str::to_string))];
+    for _ in 0..4 {
+        let mut next = Vec::new();
+        let mut changed = false;
+        for (path, owner) in paths {
+            let above: Vec<&&Mount> = mounts
+                .iter()
+                .filter(|m| owner.as_deref() == Some(m.target.as_str()))
+                .filter(|m| m.owner != owner)
+                .collect();
+            if above.is_empty() {
+                next.push((path, None));
+            } else {
+                changed = true;
+                for mount in above {
+                    next.push((join(&[&mount.prefix, &path]), mount.owner.clone()));
+                }
+            }
+        }
+        paths = next;
+        if !changed {
+            break;
+        }
+    }
+    let mut seen = HashSet::new();
+    paths
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|path| seen.insert(path.clone()))
+        .collect()
+}
+
+/// Frameworks whose routers this module reads well enough to say a path is *not* served.
+const TABLE_FRAMEWORKS: &[&str] = &["axum", "actix-web", "rocket", "warp", "poem", "salvo"];
+
+/// The HTTP paths a service answers, when they can be known: every route of its files with
+/// its full path, and the prefixes below which something the tool cannot list answers.
+#[derive(Debug)]
+pub struct RouteTable<'r> {
+    pub routes: Vec<(&'r Route, String)>,
+    /// Prefixes below which the routes are not known: fallbacks, nested services, computed
+    /// paths, catch-all routes (`/*rest`, `{*rest}`, `<path..>`), routers mounted from
+    /// functions the files do not hold.
+    pub unknown: Vec<String>,
+}
+
+impl<'r> RouteTable<'r> {
+    /// The table of a service's files; `None` when they declare no route of a framework
+    /// this module reads, or route by hand (`match req.uri().path()` has a `_` arm).
+    pub fn of(files: &[&'r RouteFacts]) -> Option<RouteTable<'r>> {
+        let routes = composed_paths(files);
+        if routes.iter().any(|(route, _)| route.framework == "hyper")
+            || !routes
+                .iter()
+                .any(|(route, _)| TABLE_FRAMEWORKS.contains(&route.framework))
+        {
+            return None;
+        }
+        let mounts: Vec<&Mount> = files.iter().flat_map(|f| &f.mounts).collect();
+        let mut unknown = Vec::new();
+        for place in files.iter().flat_map(|f| &f.unfollowed) {
+            unknown.extend(compose(&place.prefix, place.owner.as_deref(), &mounts));
+        }
+        for (_, path) in &routes {
+            if let Some(prefix) = catch_all_prefix(path) {
+                unknown.push(prefix);
+            }
+        }
+        // A router mounted from a function none of the files holds routes for.
+        let owners: HashSet<&str> = files
+            .iter()
+            .flat_map(|f| {
+                f.routes
+                    .iter()
+                    .filter_map(|r| r.owner.as_deref())
+                    .chain(f.mounts.iter().filter_map(|m| m.owner.as_deref()))
+                    .chain(f.unfollowed.iter().filter_map(|u| u.owner.as_deref()))
+            })
+            .collect();
+        for mount in &mounts {
+            if !owners.contains(mount.target.as_str()) {
+                unknown.extend(compose(&mount.prefix, mount.owner.as_deref(), &mounts));
+            }
+        }
+        unknown.sort();
+        unknown.dedup();
+        Some(RouteTable { routes, unknown })
+    }
+
+    /// Whether a request for `path` reaches a route: `Some(true)` when one matches,
+    /// `Some(false)` when none can, `None` when the path is below an unknown prefix.
+    pub fn serves(&self, path: &str) -> Option<bool> {
+        if !self.matching(path).is_empty() {
+            return Some(true);
+        }
+        let wanted = segments(path);
+        if self.unknown.iter().any(|prefix| {
+            let prefix = segments(prefix);
+            prefix.len() <= wanted.len() && prefix.iter().zip(&wanted).all(|(a, b)| a == b)
+        }) {
+            return None;
+        }
+        Some(false)
+    }
+
+    /// The routes a request for `path` matches (the query string and a trailing slash are
+    /// ignored; a parameter segment matches any one segment; a warp path also matches longer
+    /// paths, as its filters do unless the chain ends with `path::end()`).
+    pub fn matching(&self, path: &str) -> Vec<&(&'r Route, String)> {
+        let wanted = segments(path);
+        self.routes
+            .iter()
+            .filter(|(route, pattern)| {
+                let pattern = segments(pattern);
+                let prefix_only = route.framework == "warp";
+                (pattern.len() == wanted.len() || prefix_only && pattern.len() < wanted.len())
+                    && pattern
+                        .iter()
+                        .zip(&wanted)
+                        .all(|(p, w)| p == w || is_parameter(p))
+            })
+            .collect()
+    }
+}
+
+/// The segments of a path, without its query string or fragment.
+fn segments(path: &str) -> Vec<&str> {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    path.split('/').filter(|s| !s.is_empty()).collect()
+}
+
+/// `:id`, `{id}`, `{id:\d+}`, `<id>`, warp's `{param}`: one segment, any value.
+fn is_parameter(segment: &str) -> bool {
+    segment.starts_with(':')
+        || segment.starts_with('{') && segment.ends_with('}')
+        || segment.starts_with('<') && segment.ends_with('>')
+}
+
+/// The prefix before a segment that matches the rest of the path: axum `/*rest` and
+/// `/{*rest}`, actix `{tail:.*}`, rocket `<path..>`, salvo `<**rest>`/`{**rest}`.
+fn catch_all_prefix(path: &str) -> Option<String> {
+    let parts = segments(path);
+    let index = parts.iter().position(|s| {
+        s.starts_with('*')
+            || s.starts_with("{*")
+            || s.contains("..>")
+            || s.contains("**")
+            || s.starts_with('{') && s.contains(":.*")
+    })?;
+    Some(join(&parts[..index]))
 }
 
 /// The web framework a file uses, by its `use` items and `extern crate`s.
@@ -229,6 +374,21 @@ impl Finder<'_, '_> {
             target,
             owner: self.functions.last().cloned(),
         });
+    }
+
+    fn add_unfollowed(&mut self, prefix: &[&str], span: Span) {
+        let mut all: Vec<&str> = self.prefixes.iter().map(String::as_str).collect();
+        all.extend_from_slice(prefix);
+        self.facts.unfollowed.push(Unfollowed {
+            prefix: join(&all),
+            span,
+            owner: self.functions.last().cloned(),
+        });
+    }
+
+    /// How many routes, mounts and unfollowed places the file has shown so far.
+    fn found(&self) -> usize {
+        self.facts.routes.len() + self.facts.mounts.len() + self.facts.unfollowed.len()
     }
 
     fn with_prefix(&mut self, prefix: Option<String>, visit: impl FnOnce(&mut Self)) {
@@ -579,20 +739,63 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
                         let parts = [chain.as_deref().unwrap_or(""), path.as_str()];
                         self.add_route(framework, &parts, span);
                     }
+                    ("route" | "route_service" | "at", None) if call.args.len() == 2 => {
+                        // A path that is not a literal (a constant, a `format!`): any path.
+                        let span = self.file.span(&call.args[0]);
+                        self.add_unfollowed(&[chain.as_deref().unwrap_or("")], span);
+                    }
                     ("nest" | "nest_service" | "nest_no_strip" | "mount", Some(prefix)) => {
                         self.visit_expr(&call.receiver);
                         let parts = [chain.clone().unwrap_or_default(), prefix];
+                        let mut targets = 0;
                         for arg in call.args.iter().skip(1) {
                             for target in mount_targets(arg, self.file) {
                                 self.add_mount(&[&parts[0], &parts[1]], target);
+                                targets += 1;
                             }
                         }
                         let joined = join(&[&parts[0], &parts[1]]);
-                        return self.with_prefix(Some(joined), |this| {
+                        let before = self.found();
+                        self.with_prefix(Some(joined.clone()), |this| {
                             for arg in call.args.iter().skip(1) {
                                 this.visit_expr(arg);
                             }
                         });
+                        // A nested service (`ServeDir`, a tower service), or a router the
+                        // file neither builds nor names: what it answers is not known.
+                        if method == "nest_service" || targets == 0 && self.found() == before {
+                            let span = self.file.span(&call.args[0]);
+                            self.add_unfollowed(&[&joined], span);
+                        }
+                        return;
+                    }
+                    ("nest" | "nest_service" | "nest_no_strip" | "mount", None)
+                        if call.args.len() == 2 =>
+                    {
+                        let span = self.file.span(&call.args[0]);
+                        self.add_unfollowed(&[chain.as_deref().unwrap_or("")], span);
+                    }
+                    ("merge", _) if call.args.len() == 1 && self.framework == "axum" => {
+                        self.visit_expr(&call.receiver);
+                        let prefix = chain.clone().unwrap_or_default();
+                        let mut targets = 0;
+                        for target in mount_targets(&call.args[0], self.file) {
+                            self.add_mount(&[&prefix], target);
+                            targets += 1;
+                        }
+                        let before = self.found();
+                        self.visit_expr(&call.args[0]);
+                        if targets == 0 && self.found() == before {
+                            let span = self.file.span(&call.args[0]);
+                            self.add_unfollowed(&[&prefix], span);
+                        }
+                        return;
+                    }
+                    ("fallback" | "fallback_service" | "default_service", _)
+                        if call.args.len() == 1 =>
+                    {
+                        let span = self.file.span(expr);
+                        self.add_unfollowed(&[chain.as_deref().unwrap_or("")], span);
                     }
                     ("service" | "configure" | "push" | "route" | "get" | "post", _)
                         if chain.is_some() =>
@@ -893,7 +1096,63 @@ fn other() { let url = format!("{}/healthz", base); }"#,
         assert_eq!(facts.health_literals.len(), 1);
         assert!(is_health_path("/api/v1/_health"));
         assert!(is_health_path("/health/ready"));
-        assert!(!is_health_path("/orders/{id}/state"));
+        assert!(is_health_path("/status"));
+        assert!(!is_health_path("/orders/{id}/status"));
+        assert!(!is_health_path("/orders/:id/state"));
+    }
+
+    #[test]
+    fn route_tables_know_what_they_cannot_tell() {
+        let main = facts(
+            r#"use axum::{Router, routing::get};
+fn app() -> Router {
+    Router::new()
+        .route("/healthz", get(health))
+        .nest("/api/v1", api_routes())
+        .nest("/admin", admin_crate::admin_router())
+        .nest_service("/assets", ServeDir::new("assets"))
+        .route("/files/*rest", get(file))
+}"#,
+        );
+        let api = facts(
+            r#"use axum::{Router, routing::get};
+pub fn api_routes() -> Router { Router::new().route("/orders/:id", get(order)).route("/items/{id}", get(item)) }"#,
+        );
+        let table = RouteTable::of(&[&main, &api]).unwrap();
+        assert_eq!(table.serves("/healthz"), Some(true));
+        assert_eq!(table.serves("/healthz/?verbose=1"), Some(true));
+        assert_eq!(table.serves("/api/v1/orders/42"), Some(true));
+        assert_eq!(table.serves("/api/v1/items/7"), Some(true));
+        assert_eq!(table.serves("/api/v1/orders/42/lines"), Some(false));
+        assert_eq!(table.serves("/health"), Some(false));
+        assert_eq!(table.serves("/admin/health"), None);
+        assert_eq!(table.serves("/assets/app.js"), None);
+        assert_eq!(table.serves("/files/a/b"), None);
+
+        let fallback = facts(
+            r#"use axum::{Router, routing::get};
+fn app() -> Router { Router::new().route("/api/cart", get(cart)).fallback(spa) }"#,
+        );
+        assert_eq!(
+            RouteTable::of(&[&fallback]).unwrap().serves("/health"),
+            None
+        );
+
+        let computed = facts(
+            r#"use axum::{Router, routing::get};
+const HEALTH: &str = "/health";
+fn app() -> Router { Router::new().route("/orders", get(list)).route(HEALTH, get(health)) }"#,
+        );
+        assert_eq!(
+            RouteTable::of(&[&computed]).unwrap().serves("/health"),
+            None
+        );
+
+        let hyper = facts(
+            r#"async fn handle(req: Request<Body>) { match req.uri().path() { "/readyz" => ok(), _ => nf() } }"#,
+        );
+        assert!(RouteTable::of(&[&hyper]).is_none());
+        assert!(RouteTable::of(&[]).is_none());
     }
 
     #[test]

@@ -94,8 +94,7 @@ const LOCKS: &[&str] = &["Mutex", "RwLock", "RefCell", "ReentrantMutex"];
 /// allows the process's memory as a cache, and a registry is filled once by the code itself.
 const NOT_STATE_NAMES: &[&str] = &["CACHE", "MEMO", "REGISTRY", "INTERN", "POOL"];
 
-/// The global maps behind a lock that an item declares: `static`, `lazy_static!` and
-/// `thread_local!` items.
+/// The global maps behind a lock that an item declares: `static` and `lazy_static!` items.
 pub fn global_maps(file: &RustFile<'_>, item: &Item) -> Vec<GlobalMap> {
     match item {
         Item::Static(item) => {
@@ -119,9 +118,10 @@ pub fn global_maps(file: &RustFile<'_>, item: &Item) -> Vec<GlobalMap> {
                 .last()
                 .map(|s| s.ident.to_string())
                 .unwrap_or_default();
+            // `thread_local!` state is per thread: requests move between threads, so it holds
+            // scratch space, not anyone's session.
             let declared_with = match name.as_str() {
                 "lazy_static" => "lazy_static!",
-                "thread_local" => "thread_local!",
                 _ => return Vec::new(),
             };
             macro_statics(item.mac.tokens.clone())
@@ -189,16 +189,18 @@ fn container(tokens: &[String]) -> Option<String> {
     Some(format!("{}<{}>", tokens[lock], tokens[map]))
 }
 
-/// Values that are the process's own plumbing (channels, task handles), not anyone's data.
+/// Values that are the process's own plumbing (channels, task handles, clients), not anyone's
+/// data, by the end of their type's name: `mpsc::Sender`, `JoinHandle`, `opendal::Operator`.
 const PLUMBING: &[&str] = &[
     "Sender",
-    "UnboundedSender",
-    "SyncSender",
     "Receiver",
-    "JoinHandle",
-    "AbortHandle",
+    "Handle",
     "Waker",
     "Notify",
+    "Semaphore",
+    "Client",
+    "Connection",
+    "Operator",
 ];
 
 /// Whether a map (given by the identifiers after its name) is a registry rather than state:
@@ -207,10 +209,12 @@ fn is_registry(after_map: &[String]) -> bool {
     matches!(
         after_map.first().map(String::as_str),
         Some("static" | "TypeId")
-    ) || after_map.iter().any(|t| PLUMBING.contains(&t.as_str()))
+    ) || after_map
+        .iter()
+        .any(|t| PLUMBING.iter().any(|suffix| t.ends_with(suffix)))
 }
 
-/// The `static [ref] NAME: Type` declarations inside `lazy_static!`/`thread_local!`.
+/// The `static ref NAME: Type` declarations inside `lazy_static!`.
 fn macro_statics(tokens: TokenStream) -> Vec<(proc_macro2::Ident, Vec<String>)> {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
     let mut found = Vec::new();

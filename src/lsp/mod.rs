@@ -5,10 +5,9 @@
 //! last published, and a worker thread does all checking. On start the worker finds the
 //! workspace of each editor folder as `cargo fitness <folder>` would, checks it fully and
 //! publishes a diagnostic for every finding, in any file kind. After that, an edited document
-//! is checked again from its text in the editor once typing pauses ([`worker::DEBOUNCE`]),
-//! with only the files that depend on it (see [`crate::engine::incremental`]); the
-//! whole-workspace pass runs again over the kept per-file results, so cross-file findings
-//! follow every edit. Saving the configuration or a `Cargo.toml`, or a file appearing or
+//! is checked again from its text in the editor once typing pauses for 200 ms, with only the
+//! files that depend on it (see [`crate::engine::incremental`]); the whole-workspace pass runs
+//! again over the kept per-file results, so cross-file findings follow every edit. Saving the configuration or a `Cargo.toml`, or a file appearing or
 //! disappearing, starts a full check.
 
 // `Uri` caches its parse in a cell; its `Hash` and `Eq` use only the text, so it is a sound key.

@@ -262,12 +262,18 @@ impl Worker {
                     rediscover = true;
                 }
             }
+            // Saved files count too: rules that read other files from disk see the save.
             let mut changes = Vec::new();
-            for path in batch.texts.iter().chain(&batch.changed_on_disk) {
+            for path in batch
+                .texts
+                .iter()
+                .chain(&batch.changed_on_disk)
+                .chain(&batch.saved)
+            {
                 let Some(relative) = project.relative(path) else {
                     continue;
                 };
-                if project.lists(&relative) {
+                if project.lists(&relative) && !changes.iter().any(|(p, _)| *p == relative) {
                     let text = open.get(&relative).map(|open| open.text.clone());
                     changes.push((relative, text));
                 }

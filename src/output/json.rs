@@ -101,7 +101,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             warn: report.count(Level::Warn),
             files: report.files_checked,
             suppressed: report.suppressed,
-            baselined: report.baseline.map_or(0, |applied| applied.matched),
+            baselined: report.baselined.unwrap_or(0),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;

@@ -74,8 +74,8 @@ pub fn summary(report: &Report) -> String {
     if report.suppressed > 0 {
         text.push_str(&format!(" ({} suppressed)", report.suppressed));
     }
-    if let Some(applied) = report.baseline {
-        text.push_str(&format!(" ({} in the baseline)", applied.matched));
+    if let Some(baselined) = report.baselined {
+        text.push_str(&format!(" ({baselined} in the baseline)"));
     }
     text
 }

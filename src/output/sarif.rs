@@ -4,7 +4,6 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use crate::baseline::fingerprint;
 use crate::diagnostic::{Finding, Level, Location};
 use crate::engine::Report;
 use crate::registry;
@@ -86,7 +85,7 @@ fn result(finding: &Finding, rule_index: Option<usize>, report: &Report) -> Valu
         "level": sarif_level(finding.level),
         "message": { "text": text },
         "locations": [location],
-        "partialFingerprints": { "fitnessFingerprint/v1": fingerprint(finding, report) },
+        "partialFingerprints": { "fitnessFingerprint/v1": report.fingerprint(finding) },
     });
     if let Some(index) = rule_index {
         result["ruleIndex"] = json!(index);

@@ -94,10 +94,11 @@ fn has_api_version_and_kind(node: &Node) -> bool {
 }
 
 /// Deployment files only tests, CI and examples use: under a `tests/`, `test/`, `testdata/`,
-/// `e2e/`, `*-tests/`, `ci/` (`.github/`, `.gitlab/`…) or `examples/`/`samples/` directory, or
-/// named for tests, CI or as a sample (`docker-compose.test.yml`, `testing-docker-compose.yml`,
-/// `compose.ci.yaml`, `minio-sample.yaml`). They stand up throwaway dependencies or show how
-/// something could be run; they are not how the service is deployed.
+/// `fixtures/`, `e2e/`, `*-tests/`, `test_*/`, `ci/` (`.github/`, `.gitlab/`…) or
+/// `examples/`/`samples/` directory, or named for tests, CI or as a sample
+/// (`docker-compose.test.yml`, `testing-docker-compose.yml`, `compose.ci.yaml`,
+/// `minio-sample.yaml`). They stand up throwaway dependencies or show how something could be
+/// run; they are not how the service is deployed.
 pub fn is_test_location(path: &Path) -> bool {
     let in_test_dir = path.parent().is_some_and(|dir| {
         dir.components().any(|component| {
@@ -109,6 +110,7 @@ pub fn is_test_location(path: &Path) -> bool {
                     | "testing"
                     | "testdata"
                     | "test-data"
+                    | "fixtures"
                     | "e2e"
                     | "ci"
                     | ".ci"
@@ -123,6 +125,9 @@ pub fn is_test_location(path: &Path) -> bool {
             ) || ["-tests", "_tests", "-test", "_test", "-e2e"]
                 .iter()
                 .any(|suffix| name.ends_with(suffix))
+                || ["test-", "test_", "tests-", "tests_"]
+                    .iter()
+                    .any(|prefix| name.starts_with(prefix))
         })
     });
     let file = path
@@ -268,7 +273,7 @@ impl Deployment {
     }
 }
 
-/// Reads what a kustomization changes: patches (files, inline, JSON 6902) and replicas.
+/// Reads what a kustomization changes: patches (files, inline, JSON 6902), replicas and images.
 fn read_kustomization(
     document: &Node,
     dir: &Path,
@@ -310,6 +315,22 @@ fn read_kustomization(
             entry.get("count").and_then(Node::as_i64),
         ) {
             overlays.replicas.push((name.to_string(), count));
+        }
+    }
+    for entry in list("images") {
+        let field = |key| {
+            entry
+                .get(key)
+                .and_then(kubernetes::scalar_text)
+                .filter(|value| !value.is_empty())
+        };
+        if let Some(name) = field("name") {
+            overlays.images.push(kubernetes::ImageOverride {
+                name,
+                new_name: field("newName"),
+                new_tag: field("newTag"),
+                digest: field("digest"),
+            });
         }
     }
 }
@@ -443,6 +464,8 @@ mod tests {
             "ci/docker-compose.yml",
             "scripts/kubernetes/minio-sample.yaml",
             "examples/k8s/deployment.yaml",
+            "ui/fixtures/docker-compose.e2e.yml",
+            "test_runner/pg_clients/python/asyncpg/Dockerfile",
         ] {
             assert!(is_test_location(Path::new(path)), "{path}");
         }

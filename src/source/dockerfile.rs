@@ -1277,7 +1277,7 @@ fn operator_at(b: &[u8], i: usize) -> Option<&'static str> {
 }
 
 /// POSIX-ish word splitting with ranges into `text`; see [`ShellText::words`].
-fn shell_words(text: &str) -> Vec<(String, Range<usize>)> {
+pub fn shell_words(text: &str) -> Vec<(String, Range<usize>)> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;

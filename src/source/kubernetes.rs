@@ -1018,6 +1018,18 @@ pub struct Overlays {
     pub json_patches: Vec<JsonPatch>,
     /// `replicas:` entries of kustomizations: (name, count).
     pub replicas: Vec<(String, i64)>,
+    /// `images:` entries of kustomizations.
+    pub images: Vec<ImageOverride>,
+}
+
+/// A kustomization `images:` entry: kustomize rewrites every image named `name` (without its
+/// tag) to `new_name`, `new_tag` and `digest`.
+#[derive(Debug, Clone, Default)]
+pub struct ImageOverride {
+    pub name: String,
+    pub new_name: Option<String>,
+    pub new_tag: Option<String>,
+    pub digest: Option<String>,
 }
 
 /// A JSON 6902 patch and the objects it targets.
@@ -1057,6 +1069,11 @@ impl Cluster {
     /// Complete objects of every file.
     pub fn objects(&self) -> impl Iterator<Item = Object<'_>> {
         self.files.iter().flat_map(|file| file.objects())
+    }
+
+    /// The `images:` entries of every kustomization of the run.
+    pub fn image_overrides(&self) -> &[ImageOverride] {
+        &self.overlays.images
     }
 
     /// Services that select the pods of `workload`.

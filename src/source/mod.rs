@@ -8,6 +8,7 @@ pub mod env_file;
 pub mod kubernetes;
 pub mod line_index;
 pub mod manifest;
+pub mod procfile;
 pub mod rust;
 pub mod yaml;
 

@@ -194,7 +194,9 @@ impl Workspace {
                 }
             }
         } else {
-            Vec::new()
+            // No Cargo workspace at the root: the packages below it still have their own
+            // tests, examples and binaries.
+            packages_from_files(&files)
         };
         Workspace {
             root,
@@ -231,7 +233,19 @@ impl Workspace {
                     CodeRole::of_package_path(in_package)
                 }
             }
-            None => CodeRole::of_package_path(path),
+            // Outside every package cargo knows (a vendored path dependency): the nearest
+            // directory with a Cargo.toml is its package.
+            None => {
+                let package_dir = path.ancestors().skip(1).find(|dir| {
+                    self.files
+                        .iter()
+                        .any(|f| f.kind == FileKind::CargoManifest && f.path.parent() == Some(*dir))
+                });
+                match package_dir {
+                    Some(dir) => CodeRole::of_package_path(path.strip_prefix(dir).unwrap_or(path)),
+                    None => CodeRole::of_package_path(path),
+                }
+            }
         }
     }
 }

@@ -1,5 +1,4 @@
 use crate::diagnostic::Level;
-use crate::facts::calls::Startup;
 use crate::rule::{Category, CodeScope, Rule, RuleMeta, WorkspaceContext, WorkspaceReporter};
 
 pub static META: RuleMeta = RuleMeta {
@@ -27,7 +26,7 @@ impl Rule for MigrationsAtStartup {
         if !any_migrations {
             return;
         }
-        let startup = Startup::new(cx.workspace, cx.rust_facts);
+        let startup = cx.startup();
         for (file, (path, facts)) in cx.rust_facts.iter().enumerate() {
             if !cx.services.contains(path) {
                 continue;

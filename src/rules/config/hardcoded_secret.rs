@@ -70,6 +70,14 @@ impl Rule for HardcodedSecret {
                 .help("read the token at run time from the environment or a secret store, and rotate this one");
             return;
         }
+        // A list of strings (`const SECRET_WORDS: &[&str] = &["password", …]`) is vocabulary,
+        // not one credential: only the key formats above are judged inside it.
+        if matches!(
+            cx.parent(),
+            Some(crate::engine::rust_pass::Node::Expr(Expr::Array(_)))
+        ) {
+            return;
+        }
         let Some(place) = place(span, cx) else {
             return;
         };

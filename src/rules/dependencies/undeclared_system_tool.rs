@@ -1,5 +1,4 @@
 use crate::diagnostic::Level;
-use crate::facts::calls::Startup;
 use crate::facts::processes::{SHELLS, program_name};
 use crate::rule::{Category, CodeScope, Rule, RuleMeta, WorkspaceContext, WorkspaceReporter};
 
@@ -28,7 +27,7 @@ impl Rule for UndeclaredSystemTool {
         if !any {
             return;
         }
-        let startup = Startup::new(cx.workspace, cx.rust_facts);
+        let startup = cx.startup();
         for (file, (path, facts)) in cx.rust_facts.iter().enumerate() {
             if facts.calls.processes.is_empty()
                 || !cx.services.contains(path)

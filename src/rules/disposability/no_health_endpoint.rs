@@ -1,5 +1,5 @@
 use crate::diagnostic::{Label, Level};
-use crate::facts::binaries::{self, Binary};
+use crate::facts::binaries::Binary;
 use crate::facts::routes::{self, RouteFacts, is_health_path};
 use crate::rule::{Category, CodeScope, Rule, RuleMeta, WorkspaceContext, WorkspaceReporter};
 
@@ -32,9 +32,9 @@ impl Rule for NoHealthEndpoint {
     }
 
     fn check_workspace(&self, cx: &WorkspaceContext<'_>, out: &mut WorkspaceReporter) {
-        for binary in binaries::binaries(cx.workspace, cx.rust_facts) {
+        for binary in cx.binaries() {
             if binary.is_server && !binary.is_example {
-                check_binary(cx, &binary, out);
+                check_binary(cx, binary, out);
             }
         }
     }

@@ -1,5 +1,5 @@
 use crate::diagnostic::{Label, Level, Span};
-use crate::facts::binaries::{self, Binary};
+use crate::facts::binaries::Binary;
 use crate::facts::signals::{self, SignalKind};
 use crate::rule::{Category, CodeScope, Rule, RuleMeta, WorkspaceContext, WorkspaceReporter};
 
@@ -32,7 +32,7 @@ impl Rule for NoSigtermHandler {
     }
 
     fn check_workspace(&self, cx: &WorkspaceContext<'_>, out: &mut WorkspaceReporter) {
-        for binary in binaries::binaries(cx.workspace, cx.rust_facts) {
+        for binary in cx.binaries() {
             if !binary.is_server || binary.is_example {
                 continue;
             }
@@ -42,8 +42,8 @@ impl Rule for NoSigtermHandler {
             let Some(entry) = cx.rust_facts[root].1.krate.entry else {
                 continue;
             };
-            let verdict = judge(cx, &binary);
-            report(cx, &binary, entry, verdict, out);
+            let verdict = judge(cx, binary);
+            report(cx, binary, entry, verdict, out);
         }
     }
 }

@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::diagnostic::Level;
 use crate::facts::calls::{FnId, Site, Startup};
@@ -34,7 +34,7 @@ impl Rule for PrintlnLogging {
         if !any_prints {
             return;
         }
-        let startup = Startup::new(cx.workspace, cx.rust_facts);
+        let startup = cx.startup();
         let logger_functions: HashSet<FnId> = cx
             .rust_facts
             .iter()
@@ -50,6 +50,7 @@ impl Rule for PrintlnLogging {
         let any_logger = cx.rust_facts.iter().any(|(path, facts)| {
             !facts.calls.logger_inits.is_empty() && cx.services.contains(path)
         });
+        let quiet = Quiet::new(startup, &logger_functions);
         for (file, (path, facts)) in cx.rust_facts.iter().enumerate() {
             if facts.calls.prints.is_empty()
                 || !cx.services.contains(path)
@@ -60,29 +61,22 @@ impl Rule for PrintlnLogging {
             // A binary's own file: its `main` decides whether there is a logger. Elsewhere (a
             // library, a module of several binaries), any logger of the services counts.
             let has_logger = startup
-                .roots
+                .mains
                 .iter()
-                .find(|&&id| id.0 == file && is_main(&startup, id))
-                .map_or(any_logger, |&main| {
-                    sets_up_logger(&startup, main, &logger_functions)
-                });
+                .find(|&&id| id.0 == file)
+                .map_or(any_logger, |main| quiet.reaching_logger.contains(main));
             let mut source = None;
             for site in &facts.calls.prints {
                 // Outside any function: a `static`'s initializer, run once as configuration loads.
                 let Some(function) = site.function else {
                     continue;
                 };
-                if site.gate.subcommand
-                    || site.gate.logged_otherwise
-                    || !startup.can_run((file, function))
-                {
+                let id = (file, function);
+                if site.gate.subcommand || site.gate.logged_otherwise || !startup.can_run(id) {
                     continue;
                 }
-                if site.what != "dbg" && is_main(&startup, (file, function)) {
-                    match logger_ready(&startup, (file, function), &logger_functions) {
-                        Some(ready) if site.span.start >= ready => {}
-                        _ => continue,
-                    }
+                if site.what != "dbg" && quiet.covers(startup, id, site) {
+                    continue;
                 }
                 if source.is_none() {
                     source = out.open(cx.workspace, path);
@@ -96,43 +90,104 @@ impl Rule for PrintlnLogging {
     }
 }
 
-/// Whether a `main` installs a logger, itself or through a function it calls.
-fn sets_up_logger(startup: &Startup<'_>, main: FnId, logger_functions: &HashSet<FnId>) -> bool {
-    logger_functions.contains(&main) || startup.graph.reaches(main, logger_functions)
+/// Where printing is not logging: start-up output before the logger exists, and the output of
+/// subcommands.
+struct Quiet {
+    /// Functions from which a logger is installed, the installers included.
+    reaching_logger: HashSet<FnId>,
+    /// For each function that installs the logger (itself or through a call), where it is ready:
+    /// the end of the statement that installs it.
+    ready: HashMap<FnId, usize>,
+    /// Functions that only run before a logger is installed.
+    before_logger: HashSet<FnId>,
+    /// Functions that only run in a subcommand that starts no server.
+    command_only: HashSet<FnId>,
 }
 
-fn is_main(startup: &Startup<'_>, id: FnId) -> bool {
-    let function = startup.graph.function(id);
-    function.name == "main" && function.top_level
-}
-
-/// Where the logger is ready in a `main`: the end of the first statement that installs one,
-/// directly or through a function of the workspace. `None` when `main` installs none.
-fn logger_ready(
-    startup: &Startup<'_>,
-    main: FnId,
-    logger_functions: &HashSet<FnId>,
-) -> Option<usize> {
-    let graph = &startup.graph;
-    let function = graph.function(main);
-    let facts = graph.facts(main.0);
-    function.statements.iter().find_map(|statement| {
-        let inside = |start: usize| statement.start <= start && start < statement.end;
-        let direct = facts
-            .calls
-            .logger_inits
-            .iter()
-            .any(|site| site.function == Some(main.1) && inside(site.span.start));
-        let through_call = || {
-            function
-                .references
-                .iter()
-                .filter(|reference| inside(reference.span.start))
-                .flat_map(|reference| graph.resolve(main, reference))
-                .any(|callee| graph.reaches(callee, logger_functions))
+impl Quiet {
+    fn new(startup: &Startup<'_>, logger_functions: &HashSet<FnId>) -> Quiet {
+        let graph = &startup.graph;
+        let reaching_logger = if logger_functions.is_empty() {
+            HashSet::new()
+        } else {
+            graph.reaching(logger_functions)
         };
-        (direct || through_call()).then_some(statement.end)
-    })
+        let mut ready = HashMap::new();
+        let mut before = Vec::new();
+        let mut after = startup.serving.clone();
+        for &id in &reaching_logger {
+            let function = graph.function(id);
+            let facts = graph.facts(id.0);
+            let installs = |start: usize, end: usize| {
+                facts.calls.logger_inits.iter().any(|site| {
+                    site.function == Some(id.1) && start <= site.span.start && site.span.start < end
+                }) || function.references.iter().any(|reference| {
+                    start <= reference.span.start
+                        && reference.span.start < end
+                        && graph
+                            .resolve(id, reference)
+                            .iter()
+                            .any(|callee| reaching_logger.contains(callee))
+                })
+            };
+            let Some(statement) = function
+                .statements
+                .iter()
+                .find(|statement| installs(statement.start, statement.end))
+            else {
+                continue;
+            };
+            ready.insert(id, statement.end);
+            for reference in &function.references {
+                let callees = graph.resolve(id, reference);
+                if reference.span.start >= statement.end {
+                    after.extend(callees);
+                } else if !callees
+                    .iter()
+                    .any(|callee| reaching_logger.contains(callee))
+                {
+                    before.extend(callees);
+                }
+            }
+        }
+        let after = graph.reachable(&after, false);
+        let before_logger = graph
+            .reachable(&before, false)
+            .into_keys()
+            .filter(|id| !after.contains_key(id) && !reaching_logger.contains(id))
+            .collect();
+
+        let everywhere = graph.reachable(&startup.mains, false);
+        let outside_commands = graph.reachable_through(&startup.mains, |gate| !gate.subcommand);
+        let serving: HashSet<FnId> = startup.serving.iter().copied().collect();
+        let serving_path = graph.reaching(&serving);
+        let served = graph.reachable(&startup.serving, false);
+        let command_only = everywhere
+            .into_keys()
+            .filter(|id| {
+                !outside_commands.contains_key(id)
+                    && !serving_path.contains(id)
+                    && !served.contains_key(id)
+            })
+            .collect();
+        Quiet {
+            reaching_logger,
+            ready,
+            before_logger,
+            command_only,
+        }
+    }
+
+    /// Whether a print in `id` is start-up or command output rather than a log line.
+    fn covers(&self, startup: &Startup<'_>, id: FnId, site: &Site) -> bool {
+        if let Some(&ready) = self.ready.get(&id) {
+            return site.span.start < ready;
+        }
+        let function = startup.graph.function(id);
+        // A `main` that installs no logger prints only start-up and shutdown output.
+        let main_without_logger = function.name == "main" && function.top_level;
+        main_without_logger || self.before_logger.contains(&id) || self.command_only.contains(&id)
+    }
 }
 
 fn report(

@@ -1,5 +1,4 @@
 use crate::diagnostic::Level;
-use crate::facts::calls::Startup;
 use crate::facts::filesystem::PathOrigin;
 use crate::rule::{Category, CodeScope, Rule, RuleMeta, WorkspaceContext, WorkspaceReporter};
 
@@ -35,7 +34,7 @@ impl Rule for LocalFilesystemState {
         if !any {
             return;
         }
-        let startup = Startup::new(cx.workspace, cx.rust_facts);
+        let startup = cx.startup();
         for (file, (path, facts)) in cx.rust_facts.iter().enumerate() {
             if !writes_state(facts) || !cx.services.contains(path) || startup.is_tool_file(file) {
                 continue;

@@ -71,7 +71,7 @@ fn check_variable(instruction: &Instruction, pair: &KeyValue, ships: bool, out: 
     let keyword = instruction.keyword.as_str();
     let key = &pair.key;
     let span = Span::from(pair.value_span.clone());
-    if secrets::is_secret_name(key) {
+    if secrets::is_secret_name(key) && !is_public_key_name(key) {
         if value.contains('$') {
             // `ENV TOKEN=$TOKEN` stores a build argument in the image config.
             if keyword == "ENV" && ships && !value.trim().is_empty() {
@@ -195,4 +195,12 @@ fn check_copy(instruction: &Instruction, context: &BuildContext, out: &mut Repor
              the context with `.dockerignore`",
         );
     }
+}
+
+/// `GPG_KEY`, `PGP_KEYS`, `NODE_SIGNING_KEY_FINGERPRINT`: official images pin the public key that
+/// verifies a download, not a secret.
+fn is_public_key_name(name: &str) -> bool {
+    name.to_ascii_uppercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| matches!(word, "GPG" | "PGP" | "GNUPG" | "FINGERPRINT" | "KEYSERVER"))
 }
