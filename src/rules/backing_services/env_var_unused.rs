@@ -123,6 +123,7 @@ fn similar_read<'c>(
     reads
         .reads
         .iter()
+        .chain(&reads.maybe)
         .filter_map(|(path, read)| Some((*path, *read, read.name.as_deref()?)))
         .filter(|(_, _, read_name)| {
             let other = read_name.to_ascii_lowercase();
