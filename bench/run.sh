@@ -27,8 +27,8 @@ measure() {
   local best=999999 peak=0
   for _ in 1 2 3; do
     local out
-    out=$( { /usr/bin/time -f '%e %M' "$tool" fitness "$dir" --format concise --quiet >/dev/null 2>/dev/null || true; } 2>&1 | tail -n 1)
-    read -r wall rss <<< "$out"
+    /usr/bin/time -o "$cache/time.out" -f '%e %M' "$tool" fitness "$dir" --format concise --quiet >/dev/null 2>&1 || true
+    read -r wall rss < <(tail -n 1 "$cache/time.out")
     best=$(awk -v a="$best" -v b="$wall" 'BEGIN {print (b < a) ? b : a}')
     peak=$rss
   done
