@@ -139,21 +139,8 @@ pub fn inspect<R>(
             .map(|file| check_file(workspace, config, &[], file, &deployment))
             .collect()
     });
-    let rust_facts: Vec<(Arc<PathBuf>, Arc<RustFacts>)> = outcomes
-        .iter()
-        .filter_map(|o| Some((o.source.as_ref()?.path.clone(), o.facts.clone()?)))
-        .collect();
-    let serving = rust_facts
-        .iter()
-        .filter(|(path, facts)| {
-            !facts.servers.is_empty() && workspace.code_role(path) == CodeRole::Production
-        })
-        .map(|(path, _)| path.as_path());
-    let services = ServiceCode::new(workspace, serving);
-    let dockerfiles: Vec<(Arc<SourceFile>, Arc<Dockerfile>)> = outcomes
-        .iter()
-        .filter_map(|o| Some((o.source.clone()?, o.dockerfile.clone()?)))
-        .collect();
+    let (rust_facts, dockerfiles) = whole_workspace_inputs(&outcomes);
+    let services = service_code(workspace, &rust_facts);
     let cx = WorkspaceContext {
         workspace,
         rust_facts: &rust_facts,
@@ -169,6 +156,39 @@ pub fn inspect<R>(
     inspect(&cx)
 }
 
+/// The facts of every Rust file and every parsed Dockerfile, for the whole-workspace pass.
+#[allow(clippy::type_complexity)]
+fn whole_workspace_inputs(
+    outcomes: &[FileOutcome],
+) -> (
+    Vec<(Arc<PathBuf>, Arc<RustFacts>)>,
+    Vec<(Arc<SourceFile>, Arc<Dockerfile>)>,
+) {
+    let rust_facts = outcomes
+        .iter()
+        .filter_map(|o| Some((o.source.as_ref()?.path.clone(), o.facts.clone()?)))
+        .collect();
+    let dockerfiles = outcomes
+        .iter()
+        .filter_map(|o| Some((o.source.clone()?, o.dockerfile.clone()?)))
+        .collect();
+    (rust_facts, dockerfiles)
+}
+
+/// Which code is service code. A test that starts a server does not make its package a service.
+fn service_code<'w>(
+    workspace: &'w Workspace,
+    rust_facts: &'w [(Arc<PathBuf>, Arc<RustFacts>)],
+) -> ServiceCode<'w> {
+    let serving = rust_facts
+        .iter()
+        .filter(|(path, facts)| {
+            !facts.servers.is_empty() && workspace.code_role(path) == CodeRole::Production
+        })
+        .map(|(path, _)| path.as_path());
+    ServiceCode::new(workspace, serving)
+}
+
 /// The whole-workspace pass over the per-file outcomes, then levels, suppressions and sorting.
 /// The language server calls it again after re-checking only the files that changed.
 fn assemble(
@@ -178,22 +198,8 @@ fn assemble(
     deployment: &Deployment,
     mut outcomes: Vec<FileOutcome>,
 ) -> Report {
-    let rust_facts: Vec<(Arc<PathBuf>, Arc<RustFacts>)> = outcomes
-        .iter()
-        .filter_map(|o| Some((o.source.as_ref()?.path.clone(), o.facts.clone()?)))
-        .collect();
-    // A test that starts a server does not make its package a service.
-    let serving = rust_facts
-        .iter()
-        .filter(|(path, facts)| {
-            !facts.servers.is_empty() && workspace.code_role(path) == CodeRole::Production
-        })
-        .map(|(path, _)| path.as_path());
-    let services = ServiceCode::new(workspace, serving);
-    let dockerfiles: Vec<(Arc<SourceFile>, Arc<Dockerfile>)> = outcomes
-        .iter()
-        .filter_map(|o| Some((o.source.clone()?, o.dockerfile.clone()?)))
-        .collect();
+    let (rust_facts, dockerfiles) = whole_workspace_inputs(&outcomes);
+    let services = service_code(workspace, &rust_facts);
     let cx = WorkspaceContext {
         workspace,
         rust_facts: &rust_facts,
