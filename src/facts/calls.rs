@@ -16,6 +16,7 @@ use syn::{Expr, ImplItem, Item, Pat, TraitItem};
 use crate::diagnostic::Span;
 use crate::facts::RustFacts;
 use crate::facts::{filesystem, logging, migrations, processes};
+use crate::source::edges::expr_attrs;
 use crate::source::rust::{CodeRole, RustFile, is_test_code};
 use crate::workspace::Workspace;
 
@@ -529,26 +530,6 @@ fn file_module(path: &Path) -> Option<String> {
         "mod" => parent.map(str::to_string),
         _ if parent == Some("bin") => None,
         _ => Some(stem.to_string()),
-    }
-}
-
-/// The attributes of the expressions that carry them where a statement can be `#[cfg(test)]`.
-fn expr_attrs(expr: &Expr) -> &[syn::Attribute] {
-    match expr {
-        Expr::If(e) => &e.attrs,
-        Expr::Block(e) => &e.attrs,
-        Expr::Match(e) => &e.attrs,
-        Expr::ForLoop(e) => &e.attrs,
-        Expr::While(e) => &e.attrs,
-        Expr::Loop(e) => &e.attrs,
-        Expr::Call(e) => &e.attrs,
-        Expr::MethodCall(e) => &e.attrs,
-        Expr::Macro(e) => &e.attrs,
-        Expr::Assign(e) => &e.attrs,
-        Expr::Unsafe(e) => &e.attrs,
-        Expr::Await(e) => &e.attrs,
-        Expr::Try(e) => &e.attrs,
-        _ => &[],
     }
 }
 

@@ -13,6 +13,7 @@ use syn::visit::Visit;
 use syn::{Expr, Pat};
 
 use crate::diagnostic::Span;
+use crate::source::edges::expr_attrs;
 use crate::source::rust::{RustFile, is_test_code, item_attrs, string_literal};
 
 /// Functions that read one environment variable.
@@ -1460,21 +1461,6 @@ fn is_cfg_gated(attrs: &[syn::Attribute]) -> bool {
                 tokens.contains("feature") || tokens.contains("debug_assertions")
             })
     })
-}
-
-fn expr_attrs(expr: &Expr) -> &[syn::Attribute] {
-    match expr {
-        Expr::Call(e) => &e.attrs,
-        Expr::MethodCall(e) => &e.attrs,
-        Expr::Macro(e) => &e.attrs,
-        Expr::If(e) => &e.attrs,
-        Expr::Match(e) => &e.attrs,
-        Expr::Block(e) => &e.attrs,
-        Expr::Assign(e) => &e.attrs,
-        Expr::Await(e) => &e.attrs,
-        Expr::Try(e) => &e.attrs,
-        _ => &[],
-    }
 }
 
 fn return_type(sig: &syn::Signature) -> Option<&syn::Type> {

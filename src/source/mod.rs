@@ -4,6 +4,7 @@ pub mod comments;
 pub mod compose;
 pub mod deployment;
 pub mod dockerfile;
+pub mod edges;
 pub mod env_file;
 pub mod kubernetes;
 pub mod line_index;

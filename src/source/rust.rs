@@ -11,6 +11,7 @@ use syn::{Attribute, Expr, Item, Macro, Meta};
 
 use crate::diagnostic::Span;
 use crate::source::SourceFile;
+use crate::source::edges::{self, first_token, last_token};
 
 /// What a file is for, judged from where it sits in its package.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,7 +124,23 @@ impl<'s> RustFile<'s> {
                 block.brace_token.span.close(),
             );
         }
-        self.span_of(node.span())
+        let edges = if let Some(stmt) = any.downcast_ref::<syn::Stmt>() {
+            edges::stmt_edges(stmt)
+        } else if let Some(local) = any.downcast_ref::<syn::Local>() {
+            Some(edges::local_edges(local))
+        } else if let Some(item) = any.downcast_ref::<Item>() {
+            edges::item_edges(item)
+        } else if let Some(item) = any.downcast_ref::<syn::ImplItem>() {
+            edges::impl_item_edges(item)
+        } else if let Some(item) = any.downcast_ref::<syn::TraitItem>() {
+            edges::trait_item_edges(item)
+        } else {
+            None
+        };
+        match edges {
+            Some((first, last)) => self.between(first, last),
+            None => self.span_of(node.span()),
+        }
     }
 
     fn between(&self, first: proc_macro2::Span, last: proc_macro2::Span) -> Span {
@@ -499,192 +516,6 @@ fn collect_imports(file: &syn::File) -> (HashMap<String, String>, Vec<String>) {
     (collector.imports, collector.globs)
 }
 
-/// The span of an expression's first token, found down its left edge.
-fn first_token(expr: &Expr) -> proc_macro2::Span {
-    if let Some(attr) = expr_attrs(expr).first() {
-        return attr.pound_token.span;
-    }
-    match expr {
-        Expr::Array(e) => e.bracket_token.span.open(),
-        Expr::Assign(e) => first_token(&e.left),
-        Expr::Async(e) => e.async_token.span,
-        Expr::Await(e) => first_token(&e.base),
-        Expr::Binary(e) => first_token(&e.left),
-        Expr::Block(e) => e
-            .label
-            .as_ref()
-            .map_or(e.block.brace_token.span.open(), |l| l.name.apostrophe),
-        Expr::Break(e) => e.break_token.span,
-        Expr::Call(e) => first_token(&e.func),
-        Expr::Cast(e) => first_token(&e.expr),
-        Expr::Closure(e) => e
-            .lifetimes
-            .as_ref()
-            .map(|l| l.for_token.span)
-            .or(e.constness.map(|t| t.span))
-            .or(e.movability.map(|t| t.span))
-            .or(e.asyncness.map(|t| t.span))
-            .or(e.capture.map(|t| t.span))
-            .unwrap_or(e.or1_token.span),
-        Expr::Const(e) => e.const_token.span,
-        Expr::Continue(e) => e.continue_token.span,
-        Expr::Field(e) => first_token(&e.base),
-        Expr::ForLoop(e) => e
-            .label
-            .as_ref()
-            .map_or(e.for_token.span, |l| l.name.apostrophe),
-        Expr::Group(e) => first_token(&e.expr),
-        Expr::If(e) => e.if_token.span,
-        Expr::Index(e) => first_token(&e.expr),
-        Expr::Let(e) => e.let_token.span,
-        Expr::Loop(e) => e
-            .label
-            .as_ref()
-            .map_or(e.loop_token.span, |l| l.name.apostrophe),
-        Expr::Match(e) => e.match_token.span,
-        Expr::MethodCall(e) => first_token(&e.receiver),
-        Expr::Paren(e) => e.paren_token.span.open(),
-        Expr::Range(e) => e
-            .start
-            .as_deref()
-            .map_or_else(|| e.limits.span(), first_token),
-        Expr::RawAddr(e) => e.and_token.span,
-        Expr::Reference(e) => e.and_token.span,
-        Expr::Repeat(e) => e.bracket_token.span.open(),
-        Expr::Return(e) => e.return_token.span,
-        Expr::Try(e) => first_token(&e.expr),
-        Expr::TryBlock(e) => e.try_token.span,
-        Expr::Tuple(e) => e.paren_token.span.open(),
-        Expr::Unary(e) => e.op.span(),
-        Expr::Unsafe(e) => e.unsafe_token.span,
-        Expr::While(e) => e
-            .label
-            .as_ref()
-            .map_or(e.while_token.span, |l| l.name.apostrophe),
-        Expr::Yield(e) => e.yield_token.span,
-        // Paths, literals, macros and struct literals start with a small, cheap-to-print head.
-        Expr::Lit(e) => e.lit.span(),
-        Expr::Path(e) => e
-            .qself
-            .as_ref()
-            .map_or_else(|| e.path.span(), |q| q.lt_token.span),
-        Expr::Macro(e) => e.mac.path.span(),
-        Expr::Struct(e) => e
-            .qself
-            .as_ref()
-            .map_or_else(|| e.path.span(), |q| q.lt_token.span),
-        other => other.span(),
-    }
-}
-
-/// The span of an expression's last token, found down its right edge.
-fn last_token(expr: &Expr) -> proc_macro2::Span {
-    match expr {
-        Expr::Array(e) => e.bracket_token.span.close(),
-        Expr::Assign(e) => last_token(&e.right),
-        Expr::Async(e) => e.block.brace_token.span.close(),
-        Expr::Await(e) => e.await_token.span,
-        Expr::Binary(e) => last_token(&e.right),
-        Expr::Block(e) => e.block.brace_token.span.close(),
-        Expr::Break(e) => e.expr.as_deref().map_or_else(
-            || {
-                e.label
-                    .as_ref()
-                    .map_or(e.break_token.span, |l| l.ident.span())
-            },
-            last_token,
-        ),
-        Expr::Call(e) => e.paren_token.span.close(),
-        Expr::Cast(e) => e.ty.span(),
-        Expr::Closure(e) => last_token(&e.body),
-        Expr::Const(e) => e.block.brace_token.span.close(),
-        Expr::Continue(e) => e
-            .label
-            .as_ref()
-            .map_or(e.continue_token.span, |l| l.ident.span()),
-        Expr::Field(e) => e.member.span(),
-        Expr::ForLoop(e) => e.body.brace_token.span.close(),
-        Expr::Group(e) => last_token(&e.expr),
-        Expr::If(e) => e
-            .else_branch
-            .as_ref()
-            .map_or(e.then_branch.brace_token.span.close(), |(_, otherwise)| {
-                last_token(otherwise)
-            }),
-        Expr::Index(e) => e.bracket_token.span.close(),
-        Expr::Let(e) => last_token(&e.expr),
-        Expr::Loop(e) => e.body.brace_token.span.close(),
-        Expr::Match(e) => e.brace_token.span.close(),
-        Expr::MethodCall(e) => e.paren_token.span.close(),
-        Expr::Paren(e) => e.paren_token.span.close(),
-        Expr::Range(e) => e.end.as_deref().map_or_else(|| e.limits.span(), last_token),
-        Expr::RawAddr(e) => last_token(&e.expr),
-        Expr::Reference(e) => last_token(&e.expr),
-        Expr::Repeat(e) => e.bracket_token.span.close(),
-        Expr::Return(e) => e.expr.as_deref().map_or(e.return_token.span, last_token),
-        Expr::Struct(e) => e.brace_token.span.close(),
-        Expr::Try(e) => e.question_token.span,
-        Expr::TryBlock(e) => e.block.brace_token.span.close(),
-        Expr::Tuple(e) => e.paren_token.span.close(),
-        Expr::Unary(e) => last_token(&e.expr),
-        Expr::Unsafe(e) => e.block.brace_token.span.close(),
-        Expr::While(e) => e.body.brace_token.span.close(),
-        Expr::Yield(e) => e.expr.as_deref().map_or(e.yield_token.span, last_token),
-        Expr::Lit(e) => e.lit.span(),
-        Expr::Macro(e) => e.mac.delimiter.span().close(),
-        Expr::Path(e) => e
-            .path
-            .segments
-            .last()
-            .map_or_else(|| e.path.span(), |s| s.span()),
-        other => other.span(),
-    }
-}
-
-fn expr_attrs(expr: &Expr) -> &[Attribute] {
-    match expr {
-        Expr::Array(e) => &e.attrs,
-        Expr::Assign(e) => &e.attrs,
-        Expr::Async(e) => &e.attrs,
-        Expr::Await(e) => &e.attrs,
-        Expr::Binary(e) => &e.attrs,
-        Expr::Block(e) => &e.attrs,
-        Expr::Call(e) => &e.attrs,
-        Expr::Closure(e) => &e.attrs,
-        Expr::If(e) => &e.attrs,
-        Expr::Lit(e) => &e.attrs,
-        Expr::Match(e) => &e.attrs,
-        Expr::MethodCall(e) => &e.attrs,
-        Expr::Path(e) => &e.attrs,
-        Expr::Struct(e) => &e.attrs,
-        Expr::Unary(e) => &e.attrs,
-        Expr::Break(e) => &e.attrs,
-        Expr::Cast(e) => &e.attrs,
-        Expr::Const(e) => &e.attrs,
-        Expr::Continue(e) => &e.attrs,
-        Expr::Field(e) => &e.attrs,
-        Expr::ForLoop(e) => &e.attrs,
-        Expr::Group(e) => &e.attrs,
-        Expr::Index(e) => &e.attrs,
-        Expr::Let(e) => &e.attrs,
-        Expr::Loop(e) => &e.attrs,
-        Expr::Macro(e) => &e.attrs,
-        Expr::Paren(e) => &e.attrs,
-        Expr::Range(e) => &e.attrs,
-        Expr::RawAddr(e) => &e.attrs,
-        Expr::Reference(e) => &e.attrs,
-        Expr::Repeat(e) => &e.attrs,
-        Expr::Return(e) => &e.attrs,
-        Expr::Try(e) => &e.attrs,
-        Expr::TryBlock(e) => &e.attrs,
-        Expr::Tuple(e) => &e.attrs,
-        Expr::Unsafe(e) => &e.attrs,
-        Expr::While(e) => &e.attrs,
-        Expr::Yield(e) => &e.attrs,
-        _ => &[],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -783,6 +614,76 @@ mod tests {
         let mut all = All(&file, 0);
         all.visit_file(&file.syntax);
         assert!(all.1 > 40, "{}", all.1);
+    }
+
+    #[test]
+    fn statement_and_item_spans_from_first_and_last_tokens_match_syn() {
+        let text = r#"//! crate docs
+#![allow(dead_code)]
+use std::{env, fmt::Write as _};
+extern crate alloc;
+/// A struct.
+#[derive(Debug)]
+pub struct Named { a: u8 }
+pub(crate) struct Tuple(u8);
+struct Unit;
+enum E { A, B(u8) }
+union U { a: u8 }
+pub trait T: Sized { const C: u8; type X; fn f(&self) -> u8 { 1 } fn g(&self); }
+unsafe impl Send for Named {}
+impl Named { pub const D: u8 = 1; type Y = u8; #[inline] pub async fn h(&self) {} }
+const K: u8 = 1;
+static mut S: u8 = 2;
+type A = u8;
+mod outer { #![allow(unused)] pub mod inner; }
+macro_rules! m { () => {} }
+m!();
+extern "C" { fn c(); }
+#[cfg(test)]
+pub(super) const unsafe extern "C" fn f() {
+    #[allow(unused)]
+    let a = 1;
+    let b: u8 = 2 else { return };
+    println!("{}", a);
+    vec![1];
+    fn nested() {}
+    a + b
+}"#;
+        let source = source(text);
+        let file = RustFile::parse(&source, CodeRole::Production).ok().unwrap();
+        struct All<'f, 's>(&'f RustFile<'s>, usize);
+        impl All<'_, '_> {
+            fn check<T: Spanned + quote::ToTokens + 'static>(&mut self, node: &T) {
+                let printed = self.0.span_of(Spanned::span(node));
+                assert_eq!(self.0.span(node), printed, "{}", node.to_token_stream());
+                self.1 += 1;
+            }
+        }
+        impl<'ast> Visit<'ast> for All<'_, '_> {
+            fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
+                self.check(stmt);
+                syn::visit::visit_stmt(self, stmt);
+            }
+            fn visit_local(&mut self, local: &'ast syn::Local) {
+                self.check(local);
+                syn::visit::visit_local(self, local);
+            }
+            fn visit_item(&mut self, item: &'ast Item) {
+                self.check(item);
+                syn::visit::visit_item(self, item);
+            }
+            fn visit_impl_item(&mut self, item: &'ast syn::ImplItem) {
+                self.check(item);
+                syn::visit::visit_impl_item(self, item);
+            }
+            fn visit_trait_item(&mut self, item: &'ast syn::TraitItem) {
+                self.check(item);
+                syn::visit::visit_trait_item(self, item);
+            }
+        }
+        let mut all = All(&file, 0);
+        all.visit_file(&file.syntax);
+        assert!(all.1 > 30, "{}", all.1);
     }
 
     #[test]

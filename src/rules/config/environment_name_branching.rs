@@ -5,6 +5,7 @@ use crate::diagnostic::{Level, Span};
 use crate::engine::rust_pass::{Node, RustContext};
 use crate::facts::env::{EnvironmentValue, is_environment_name};
 use crate::rule::{Category, CodeScope, Reporter, Rule, RuleMeta};
+use crate::source::edges::expr_attrs;
 use crate::source::rust::string_literal;
 
 pub static META: RuleMeta = RuleMeta {
@@ -493,24 +494,6 @@ fn tokens_mention_debug_assertions(tokens: TokenStream) -> bool {
         TokenTree::Group(group) => tokens_mention_debug_assertions(group.stream()),
         _ => false,
     })
-}
-
-/// The outer attributes of the expressions that can stand as statements with a `#[cfg]`.
-fn expr_attrs(expr: &Expr) -> &[syn::Attribute] {
-    match expr {
-        Expr::If(e) => &e.attrs,
-        Expr::Block(e) => &e.attrs,
-        Expr::Call(e) => &e.attrs,
-        Expr::MethodCall(e) => &e.attrs,
-        Expr::Assign(e) => &e.attrs,
-        Expr::Macro(e) => &e.attrs,
-        Expr::Match(e) => &e.attrs,
-        Expr::Return(e) => &e.attrs,
-        Expr::Unsafe(e) => &e.attrs,
-        Expr::Await(e) => &e.attrs,
-        Expr::Try(e) => &e.attrs,
-        _ => &[],
-    }
 }
 
 /// Items that can have a debug and a release twin: constants, statics, functions, type aliases.
