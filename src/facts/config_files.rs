@@ -63,24 +63,6 @@ const FILE_LOADERS: &[&str] = &[
     "tokio::fs::read_to_string",
 ];
 
-/// Environments that run the deployed service, as opposed to a developer's machine or tests.
-const DEPLOYED_ENVIRONMENTS: &[&str] = &[
-    "production",
-    "prod",
-    "prd",
-    "live",
-    "staging",
-    "stage",
-    "stg",
-    "preprod",
-    "pre-prod",
-    "preproduction",
-    "pre-production",
-    "uat",
-    "qa",
-    "sandbox",
-];
-
 /// Stands for the environment's name inside a path template.
 pub const MARKER: char = '\u{0}';
 
@@ -376,12 +358,6 @@ pub fn literal_environment(path: &str) -> Option<String> {
     None
 }
 
-/// Whether an environment runs the deployed service (`production`, `staging`, `qa`…), rather
-/// than a developer's machine, tests or CI (`development`, `local`, `test`, `ci`).
-pub fn is_deployed_environment(name: &str) -> bool {
-    DEPLOYED_ENVIRONMENTS.contains(&name.to_ascii_lowercase().as_str())
-}
-
 /// A committed configuration file for one environment.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct EnvironmentFile {
@@ -663,14 +639,5 @@ mod tests {
         assert_eq!(of("docker-compose.prod.yml"), None);
         assert_eq!(of("config/production/app.toml"), None);
         assert_eq!(of("logs/production.log"), None);
-    }
-
-    #[test]
-    fn deployed_environments() {
-        assert!(is_deployed_environment("production"));
-        assert!(is_deployed_environment("Staging"));
-        assert!(!is_deployed_environment("development"));
-        assert!(!is_deployed_environment("local"));
-        assert!(!is_deployed_environment("test"));
     }
 }

@@ -13,6 +13,7 @@ pub mod deployed;
 pub mod docker;
 pub mod env;
 pub mod filesystem;
+pub mod image_contents;
 pub mod image_links;
 pub mod images;
 pub mod jwt;

@@ -12,12 +12,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostic::{Label, Level, Span};
-use crate::facts::config_files::{
-    self, Choice, ConfigFileChoice, EnvironmentFile, is_deployed_environment,
-};
+use crate::facts::config_files::{self, Choice, ConfigFileChoice, EnvironmentFile};
 use crate::facts::deploy_env::{self, Origin, SetValue};
 use crate::facts::docker::{self, BuildContext};
-use crate::facts::env::{ReadKind, names_deployment_environment};
+use crate::facts::env::{ReadKind, is_deployed_environment, names_deployment_environment};
 use crate::facts::start_commands::is_development_dockerfile;
 use crate::model::Service;
 use crate::rule::{Category, CodeScope, Rule, RuleMeta, WorkspaceContext, WorkspaceReporter};
@@ -175,7 +173,7 @@ fn code_labels<'a>(
             ..
         } => {
             let beside = path.parent().unwrap_or(Path::new("")).join(included);
-            let resolved = deploy_env::normalize(&beside);
+            let resolved = crate::source::normalize_path(&beside);
             config_files::files_matching(
                 &cx.workspace.root,
                 &[PathBuf::new()],
@@ -564,7 +562,7 @@ fn env_file_entries<'a>(cx: &WorkspaceContext<'a>) -> Vec<EnvFileEntry<'a>> {
                     compose: *compose,
                     span,
                     text,
-                    file: deploy_env::normalize(&directory.join(text)),
+                    file: crate::source::normalize_path(&directory.join(text)),
                 });
             }
         }
