@@ -198,19 +198,13 @@ impl<'a> ServiceModel<'a> {
 
     fn link_compose(&mut self, cx: &WorkspaceContext<'a>, overrides: &[ServiceOverride]) {
         for file in cx.deployment.compose_files() {
-            let compose_dir = file
-                .source
-                .path
-                .parent()
-                .unwrap_or(Path::new(""))
-                .to_path_buf();
             for service in file.services() {
                 let forced = overrides
                     .iter()
                     .find(|o| o.compose_service.as_deref() == Some(service.name));
                 let index = match forced {
                     Some(entry) => self.index_for(&entry.name, overrides),
-                    None => self.compose_target(&service, &compose_dir).or_else(|| {
+                    None => self.compose_target(&service).or_else(|| {
                         let image = service.image().and_then(|n| n.as_str()).map(image_name);
                         image
                             .and_then(|image| self.index_for(image, overrides))
@@ -225,14 +219,8 @@ impl<'a> ServiceModel<'a> {
     }
 
     /// The service whose Dockerfile a compose `build:` names.
-    fn compose_target(&self, service: &ComposeService<'a>, compose_dir: &Path) -> Option<usize> {
-        let build = service.build()?;
-        let context = build.context.and_then(|n| n.as_str()).unwrap_or(".");
-        let dockerfile = build
-            .dockerfile
-            .and_then(|n| n.as_str())
-            .unwrap_or("Dockerfile");
-        let path = normalize(&compose_dir.join(context).join(dockerfile));
+    fn compose_target(&self, service: &ComposeService<'a>) -> Option<usize> {
+        let path = service.dockerfile_path()?;
         self.services.iter().position(|s| {
             s.dockerfiles
                 .iter()
@@ -575,21 +563,6 @@ fn workspace_bins(cx: &WorkspaceContext<'_>) -> usize {
         .sum()
 }
 
-/// `a/./b/../c` → `a/c`, without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -640,14 +613,6 @@ mod tests {
         assert_eq!(
             found,
             vec![("orders".to_string(), "`cargo build` builds it".to_string())]
-        );
-    }
-
-    #[test]
-    fn paths_normalize_without_the_file_system() {
-        assert_eq!(
-            normalize(Path::new("deploy/../services/./orders/Dockerfile")),
-            PathBuf::from("services/orders/Dockerfile")
         );
     }
 }

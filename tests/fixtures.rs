@@ -152,3 +152,87 @@ fn every_fixture_folder_belongs_to_a_rule() {
         }
     }
 }
+
+/// The places a cross-file finding names besides its own: `(path, line)` of each label.
+fn label_places(
+    findings: &[cargo_fitness::diagnostic::Finding],
+    rule: &str,
+    path: &str,
+    line: usize,
+) -> Vec<(String, usize)> {
+    let finding = findings
+        .iter()
+        .find(|f| {
+            f.rule == rule
+                && f.location.path.as_path() == Path::new(path)
+                && f.location.start.line == line
+        })
+        .unwrap_or_else(|| panic!("no `{rule}` finding at {path}:{line}"));
+    finding
+        .labels
+        .iter()
+        .map(|l| (l.location.path.display().to_string(), l.location.start.line))
+        .collect()
+}
+
+/// A cross-file finding shows every place of its fault: the files, the copy that ships them,
+/// the settings that pick one; the image that holds the binaries.
+#[test]
+fn cross_file_findings_show_every_place() {
+    let fixtures = support::repo().join("fixtures");
+    let place = |path: &str, line: usize| (path.to_string(), line);
+
+    let shop = run_case(&fixtures.join("services/shop"));
+    assert_eq!(
+        label_places(
+            &shop,
+            "per-environment-config-files",
+            "crates/notifier/src/config.rs",
+            38
+        ),
+        [
+            place("crates/notifier/config/development.toml", 1),
+            place("crates/notifier/config/production.toml", 1),
+            place("crates/notifier/Dockerfile", 19),
+            place("deploy/base/notifier.yaml", 38),
+            place(".env.dev", 2),
+        ]
+    );
+
+    let shipped = run_case(&fixtures.join("config/per-environment-config-files/shipped"));
+    assert_eq!(
+        label_places(
+            &shipped,
+            "per-environment-config-files",
+            "crates/api/Dockerfile",
+            13
+        ),
+        [
+            place("crates/api/config/development.toml", 1),
+            place("crates/api/config/production.toml", 1),
+            place("compose.yaml", 9),
+        ]
+    );
+    assert_eq!(
+        label_places(
+            &shipped,
+            "per-environment-config-files",
+            "crates/worker/Dockerfile",
+            11
+        ),
+        [
+            place("crates/worker/.env.production", 1),
+            place("compose.yaml", 23)
+        ]
+    );
+
+    let commands = run_case(&fixtures.join("admin-processes/deployed-binary-missing/commands"));
+    assert_eq!(
+        label_places(&commands, "deployed-binary-missing", "compose.yaml", 11),
+        [place("Dockerfile", 10), place("Dockerfile", 11)]
+    );
+    assert_eq!(
+        label_places(&commands, "deployed-binary-missing", "compose.yaml", 26),
+        [place("Dockerfile", 12)]
+    );
+}

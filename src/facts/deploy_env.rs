@@ -23,7 +23,7 @@ use crate::facts::env::{EnvRead, ReadKind};
 use crate::facts::start_commands;
 use crate::model::{Service, image_name};
 use crate::rule::WorkspaceContext;
-use crate::source::compose::{Command, ComposeService};
+use crate::source::compose::ComposeService;
 use crate::source::dockerfile::{Args, Dockerfile, Stage, Word};
 use crate::source::kubernetes::{self, Container, EnvSource, Object, same_namespace, span};
 use crate::source::yaml::{Node, Value};
@@ -112,26 +112,15 @@ impl<'a> Runner<'a> {
                 )
             }
             Runner::Compose(services) => {
-                let words = |command: Option<Command<'_>>, text: &str| match command {
-                    Some(Command::Exec(items)) => items
-                        .iter()
-                        .filter_map(|item| start_commands::yaml_word(item, text))
-                        .collect(),
-                    Some(Command::Shell(node)) => node
-                        .as_str()
-                        .map(|s| start_commands::split_string(s, 0, false, node.span.clone()))
-                        .unwrap_or_default(),
-                    None => Vec::new(),
-                };
                 let mut entrypoint = Vec::new();
                 let mut command = Vec::new();
                 for service in services {
                     let text = &service.file.source.text;
                     if let Some(found) = service.entrypoint() {
-                        entrypoint = words(Some(found), text);
+                        entrypoint = start_commands::compose_command_words(found, text);
                     }
                     if let Some(found) = service.command() {
-                        command = words(Some(found), text);
+                        command = start_commands::compose_command_words(found, text);
                     }
                 }
                 (entrypoint, command)
@@ -701,7 +690,7 @@ fn compose_env<'a>(
         let Some(written) = node.as_str() else {
             continue;
         };
-        let path = normalize(&dir.join(written));
+        let path = crate::source::normalize_path(&dir.join(written));
         let committed = cx.workspace.files.iter().any(|f| f.path.as_path() == path);
         let loaded = committed
             .then(|| {
@@ -755,31 +744,9 @@ pub fn images<'a>(
     runner: &Runner<'a>,
 ) -> Vec<Image<'a>> {
     if let Runner::Compose(services) = runner
-        && let Some(build) = services.iter().find_map(|s| s.build().map(|b| (s, b)))
+        && let Some(compose) = services.iter().find(|s| s.build().is_some())
     {
-        let (compose, build) = build;
-        let dir = compose.file.path().parent().unwrap_or(Path::new(""));
-        let context = build.context.and_then(Node::as_str).unwrap_or(".");
-        let dockerfile = build
-            .dockerfile
-            .and_then(Node::as_str)
-            .unwrap_or("Dockerfile");
-        let path = normalize(&dir.join(context).join(dockerfile));
-        let Some((source, parsed)) = cx
-            .dockerfiles
-            .iter()
-            .find(|(s, _)| s.path.as_path() == path)
-        else {
-            return Vec::new();
-        };
-        let stage = match build.target.and_then(Node::as_str) {
-            Some(target) => parsed.stage_by_target(target),
-            None => docker::shipping_stage(parsed).or(parsed.final_stage()),
-        };
-        return stage
-            .map(|stage| (source, &**parsed, stage))
-            .into_iter()
-            .collect();
+        return compose_build_image(cx, compose).into_iter().collect();
     }
     service
         .dockerfiles
@@ -790,6 +757,26 @@ pub fn images<'a>(
             Some((built.source, built.dockerfile, stage))
         })
         .collect()
+}
+
+/// The Dockerfile stage a compose service's `build:` builds: the Dockerfile it names (from its
+/// context), its `target` stage, else the shipping stage. `None` without `build:`, or when the
+/// Dockerfile is not in the tree.
+pub fn compose_build_image<'a>(
+    cx: &WorkspaceContext<'a>,
+    compose: &ComposeService<'_>,
+) -> Option<Image<'a>> {
+    let build = compose.build()?;
+    let path = compose.dockerfile_path()?;
+    let (source, parsed) = cx
+        .dockerfiles
+        .iter()
+        .find(|(s, _)| s.path.as_path() == path)?;
+    let stage = match build.target.and_then(Node::as_str) {
+        Some(target) => parsed.stage_by_target(target),
+        None => docker::shipping_stage(parsed).or(parsed.final_stage()),
+    }?;
+    Some((source, &**parsed, stage))
 }
 
 /// The names of every binary target of the workspace.
@@ -1065,21 +1052,6 @@ fn dependent_references(text: &str) -> Vec<String> {
         }
     }
     names
-}
-
-/// `a/./b/../c` → `a/c`, without touching the file system.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -227,31 +227,10 @@ fn compose_dockerfile<'m, 'a>(
     compose: &ComposeService<'a>,
     dockerfiles: &'m [Built<'a>],
 ) -> Option<&'m Built<'a>> {
-    let build = compose.build()?;
-    let dir = compose.file.source.path.parent().unwrap_or(Path::new(""));
-    let context = build.context.and_then(Node::as_str).unwrap_or(".");
-    let dockerfile = build
-        .dockerfile
-        .and_then(Node::as_str)
-        .unwrap_or("Dockerfile");
-    let wanted = normalize(&dir.join(context).join(dockerfile));
+    let wanted = compose.dockerfile_path()?;
     dockerfiles
         .iter()
         .find(|built| built.source.path.as_path() == wanted)
-}
-
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 impl<'a> Runner<'_, 'a> {
@@ -598,7 +577,7 @@ fn own_env(
         let Some(relative) = node.as_str() else {
             return Setting::Unknown;
         };
-        let path = normalize(&dir.join(relative));
+        let path = crate::source::normalize_path(&dir.join(relative));
         let Some(file) = out.open(cx.workspace, &path) else {
             return Setting::Unknown;
         };

@@ -314,8 +314,8 @@ impl EnvironmentValue {
     }
 }
 
-/// Names of deployment environments, as code compares with them.
-const ENVIRONMENT_NAMES: &[&str] = &[
+/// Names of the environments that run the deployed service.
+const DEPLOYED_ENVIRONMENT_NAMES: &[&str] = &[
     "production",
     "prod",
     "prd",
@@ -329,13 +329,17 @@ const ENVIRONMENT_NAMES: &[&str] = &[
     "pre-production",
     "uat",
     "qa",
+    "sandbox",
+];
+
+/// Names of the environments of developers' machines, tests and CI.
+const DEVELOPMENT_ENVIRONMENT_NAMES: &[&str] = &[
     "test",
     "testing",
     "development",
     "develop",
     "dev",
     "local",
-    "sandbox",
     "ci",
 ];
 
@@ -343,7 +347,14 @@ const ENVIRONMENT_NAMES: &[&str] = &[
 /// `development`, `test`, `qa`, `local`…
 pub fn is_environment_name(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
-    ENVIRONMENT_NAMES.contains(&lower.as_str())
+    DEPLOYED_ENVIRONMENT_NAMES.contains(&lower.as_str())
+        || DEVELOPMENT_ENVIRONMENT_NAMES.contains(&lower.as_str())
+}
+
+/// Whether an environment runs the deployed service (`production`, `staging`, `qa`…), rather
+/// than a developer's machine, tests or CI (`development`, `local`, `test`, `ci`).
+pub fn is_deployed_environment(value: &str) -> bool {
+    DEPLOYED_ENVIRONMENT_NAMES.contains(&value.to_ascii_lowercase().as_str())
 }
 
 /// Whether a variable, binding, field or method name holds the deployment environment's name:
@@ -1950,6 +1961,11 @@ fn load() {
         }
         for name in ["debug", "json", "postgres", "info"] {
             assert!(!is_environment_name(name), "{name}");
+        }
+        assert!(is_deployed_environment("production"));
+        assert!(is_deployed_environment("Staging"));
+        for name in ["development", "local", "test", "ci", "json"] {
+            assert!(!is_deployed_environment(name), "{name}");
         }
         for name in [
             "APP_ENV",

@@ -5,7 +5,7 @@
 //! its directory (`services/X/Dockerfile`), its file name (`X.Dockerfile`), or the `image:` of a
 //! compose service that builds it.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use crate::facts::docker;
 use crate::source::compose::ComposeFile;
@@ -125,22 +125,13 @@ pub fn image_names(path: &Path, dockerfile: &Dockerfile, compose: &[&ComposeFile
             add(&directory, format!("it is in `{directory}/`"));
         }
     }
+    let wanted = crate::source::normalize_path(path);
     for file in compose {
-        let directory = file.path().parent().unwrap_or(Path::new(""));
         for service in file.services() {
-            let (Some(build), Some(image)) = (service.build(), service.image()) else {
+            let Some(image) = service.image() else {
                 continue;
             };
-            let context = build.context.and_then(|n| n.as_str()).unwrap_or(".");
-            if context.contains("://") {
-                continue;
-            }
-            let dockerfile_name = build
-                .dockerfile
-                .and_then(|n| n.as_str())
-                .unwrap_or("Dockerfile");
-            let built = clean(&directory.join(context).join(dockerfile_name));
-            if built != clean(path) {
+            if service.dockerfile_path().as_ref() != Some(&wanted) {
                 continue;
             }
             if let Some(reference) = image
@@ -164,21 +155,6 @@ pub fn image_names(path: &Path, dockerfile: &Dockerfile, compose: &[&ComposeFile
 
 fn normalize(name: &str) -> String {
     name.to_ascii_lowercase().replace('_', "-")
-}
-
-/// `a/./b/../c` → `a/c`, without touching the file system.
-fn clean(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -6,12 +6,14 @@ pub mod binaries;
 pub mod bindings;
 pub mod calls;
 pub mod clients;
+pub mod config_files;
 pub mod contracts;
 pub mod deploy_env;
 pub mod deployed;
 pub mod docker;
 pub mod env;
 pub mod filesystem;
+pub mod image_contents;
 pub mod image_links;
 pub mod images;
 pub mod jwt;
@@ -60,12 +62,15 @@ pub struct RustFacts {
     pub migration_sources: Vec<migrations::MigrationSource>,
     /// Files of out-of-line modules this file declares as test code (`#[cfg(test)] mod x;`).
     pub test_module_files: Vec<std::path::PathBuf>,
+    /// Where shipping code picks a configuration file for one environment.
+    pub config_files: Vec<config_files::ConfigFileChoice>,
 }
 
 impl RustFacts {
     pub fn extract(file: &RustFile<'_>) -> RustFacts {
         let env = env::EnvFacts::extract(file);
         RustFacts {
+            config_files: config_files::choices(file, &env),
             listen: listen::listen_addresses(file, &env),
             listen_fields: listen::field_settings(file, &env),
             routes: routes::RouteFacts::extract(file),

@@ -8,6 +8,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::facts::docker;
+use crate::source::compose::Command;
 use crate::source::dockerfile::{Args, Dockerfile, Instruction, Stage, Word};
 use crate::source::kubernetes::content_start;
 use crate::source::yaml::{Node, Value};
@@ -356,6 +357,26 @@ pub fn yaml_words(node: Option<&Node>, text: &str) -> Vec<Word> {
         .iter()
         .filter_map(|item| yaml_word(item, text))
         .collect()
+}
+
+/// The words of a compose `command:`/`entrypoint:`: a list as is, a string split like a shell
+/// (compose splits it; no shell runs it), with exact spans where the scalar's text is its value.
+pub fn compose_command_words(command: Command<'_>, text: &str) -> Vec<Word> {
+    match command {
+        Command::Exec(items) => items
+            .iter()
+            .filter_map(|item| yaml_word(item, text))
+            .collect(),
+        Command::Shell(node) => {
+            let Value::String(value) = &node.value else {
+                return Vec::new();
+            };
+            match content_start(node, value, text) {
+                Some(start) => split_string(value, start, true, node.span.clone()),
+                None => split_string(value, 0, false, node.span.clone()),
+            }
+        }
+    }
 }
 
 /// A command written as one string and split like a shell would (compose `command: cargo run`,

@@ -6,7 +6,7 @@
 //! resolved by the loader; entries merged in keep the spans of the anchored text, so the same
 //! node can appear in several services.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostic::Span;
@@ -197,6 +197,25 @@ impl<'a> ComposeService<'a> {
             }),
             _ => None,
         }
+    }
+
+    /// The Dockerfile its `build:` builds, relative to the workspace root: the `dockerfile`
+    /// (`Dockerfile` by default) in the `context`, both from the compose file's directory.
+    /// `None` without `build:`, or for a remote context (a Git URL).
+    pub fn dockerfile_path(&self) -> Option<PathBuf> {
+        let build = self.build()?;
+        let context = build.context.and_then(Node::as_str).unwrap_or(".");
+        if context.contains("://") {
+            return None;
+        }
+        let dockerfile = build
+            .dockerfile
+            .and_then(Node::as_str)
+            .unwrap_or("Dockerfile");
+        let directory = self.file.path().parent().unwrap_or(Path::new(""));
+        Some(crate::source::normalize_path(
+            &directory.join(context).join(dockerfile),
+        ))
     }
 
     pub fn command(&self) -> Option<Command<'a>> {
@@ -449,6 +468,25 @@ mod tests {
         let mut loaded = yaml::load(text);
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
         ComposeFile::new(source, loaded.documents.remove(0))
+    }
+
+    #[test]
+    fn the_dockerfile_a_build_names() {
+        let compose = file(
+            "services:\n  api:\n    build:\n      context: ./services/../services/api\n      dockerfile: docker/Dockerfile\n  web:\n    build: .\n  remote:\n    build: https://github.com/acme/app.git\n  db:\n    image: postgres:16\n",
+        );
+        let path = |name: &str| compose.service(name).unwrap().dockerfile_path();
+        assert_eq!(
+            path("api"),
+            Some(PathBuf::from("services/api/docker/Dockerfile"))
+        );
+        assert_eq!(path("web"), Some(PathBuf::from("Dockerfile")));
+        assert_eq!(path("remote"), None);
+        assert_eq!(path("db"), None);
+        assert_eq!(
+            crate::source::normalize_path(Path::new("deploy/../services/./orders/Dockerfile")),
+            PathBuf::from("services/orders/Dockerfile")
+        );
     }
 
     #[test]

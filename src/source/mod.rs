@@ -169,6 +169,21 @@ fn floor(text: &str, offset: usize) -> usize {
     line_index::floor_char_boundary(text, offset.min(text.len()))
 }
 
+/// `a/./b/../c` → `a/c`, without touching the file system.
+pub fn normalize_path(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// A location in a file whose text is not available (unreadable, binary, too large).
 pub fn location_without_text(path: Arc<PathBuf>, position: Position) -> Location {
     Location {

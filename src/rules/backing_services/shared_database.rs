@@ -295,7 +295,7 @@ fn migrations_dir(
     tool: &str,
 ) -> Option<PathBuf> {
     if let Some(written) = written {
-        return Some(deploy_env::normalize(&package_dir.join(written)));
+        return Some(crate::source::normalize_path(&package_dir.join(written)));
     }
     if tool == "sqlx" {
         return Some(package_dir.join("migrations"));

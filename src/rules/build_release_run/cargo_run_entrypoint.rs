@@ -4,10 +4,10 @@ use crate::diagnostic::{Level, Span};
 use crate::facts::docker;
 use crate::facts::start_commands::{self, CargoRun};
 use crate::rule::{Category, CodeScope, Reporter, Rule, RuleMeta};
-use crate::source::compose::{Command, ComposeFile, ComposeService};
+use crate::source::compose::{ComposeFile, ComposeService};
 use crate::source::deployment::is_test_location;
 use crate::source::dockerfile::{Args, Dockerfile, Instruction, Word};
-use crate::source::kubernetes::{Cluster, KubernetesFile, content_start};
+use crate::source::kubernetes::{Cluster, KubernetesFile};
 use crate::source::procfile::Procfile;
 use crate::source::yaml::{Node, Value};
 
@@ -141,11 +141,11 @@ impl Rule for CargoRunEntrypoint {
             }
             let entrypoint = service
                 .entrypoint()
-                .map(|c| command_words(c, text))
+                .map(|c| start_commands::compose_command_words(c, text))
                 .unwrap_or_default();
             let command = service
                 .command()
-                .map(|c| command_words(c, text))
+                .map(|c| start_commands::compose_command_words(c, text))
                 .unwrap_or_default();
             let mut commands = start_commands::exec_form_commands(&entrypoint);
             commands.extend(start_commands::exec_form_commands(&command));
@@ -221,26 +221,6 @@ fn unique_runs(commands: &[Vec<Word>]) -> Vec<CargoRun> {
         }
     }
     runs
-}
-
-/// The words of a compose `command:`/`entrypoint:`: a list as is, a string split like a shell
-/// (compose splits it; no shell runs it).
-fn command_words(command: Command<'_>, text: &str) -> Vec<Word> {
-    match command {
-        Command::Exec(items) => items
-            .iter()
-            .filter_map(|item| start_commands::yaml_word(item, text))
-            .collect(),
-        Command::Shell(node) => {
-            let Value::String(value) = &node.value else {
-                return Vec::new();
-            };
-            match content_start(node, value, text) {
-                Some(start) => start_commands::split_string(value, start, true, node.span.clone()),
-                None => start_commands::split_string(value, 0, false, node.span.clone()),
-            }
-        }
-    }
 }
 
 /// A Procfile for a local process manager (overmind, foreman, honcho) rather than a platform:

@@ -1,10 +1,29 @@
-use syn::Expr;
+//! `per-environment-config-files`: configuration kept as one file per named environment
+//! (`config/production.toml`, `.env.staging`), picked by the environment's name in code, shipped
+//! in the image or chosen by the deployment.
+//!
+//! One fault is one finding. Where shipping code picks the file (`format!("config/{app_env}")`),
+//! the finding is on that code, and the files it picks from, the `COPY` that ships them and the
+//! settings that choose the environment (`APP_ENV: production`) are its labels. Where no code
+//! the tool can follow picks them, the deployment's own choice is the finding: a `COPY` of such
+//! files into the image, or a compose `env_file:` of one environment's committed file.
 
-use crate::diagnostic::Level;
-use crate::engine::rust_pass::RustContext;
-use crate::facts::env::{EnvironmentValue, ReadKind, is_environment_name};
-use crate::rule::{Category, CodeScope, Reporter, Rule, RuleMeta};
-use crate::source::rust::string_literal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diagnostic::{Label, Level, Span};
+use crate::facts::config_files::{self, Choice, ConfigFileChoice, EnvironmentFile};
+use crate::facts::deploy_env::{self, Origin, SetValue};
+use crate::facts::docker::{self, BuildContext};
+use crate::facts::env::{ReadKind, is_deployed_environment, names_deployment_environment};
+use crate::facts::start_commands::is_development_dockerfile;
+use crate::model::Service;
+use crate::rule::{Category, CodeScope, Rule, RuleMeta, WorkspaceContext, WorkspaceReporter};
+use crate::source::SourceFile;
+use crate::source::compose::ComposeService;
+use crate::source::dockerfile::{Dockerfile, Word};
+use crate::source::kubernetes::span;
+use crate::source::location_without_text;
 
 pub static META: RuleMeta = RuleMeta {
     id: "per-environment-config-files",
@@ -19,330 +38,662 @@ const NOTE: &str = "twelve-factor III: configuration grouped into one file per n
                     does not scale: each new deploy needs a new file in the build, the files \
                     drift apart, and a value that differs per deploy is still fixed in the artifact";
 
-/// Extensions of configuration files.
-const CONFIG_EXTENSIONS: &[&str] = &[
-    "toml",
-    "yaml",
-    "yml",
-    "json",
-    "json5",
-    "ron",
-    "ini",
-    "hjson",
-    "env",
-    "conf",
-    "cfg",
-    "properties",
-    "corn",
-];
-
-/// Directories configuration files live in, for names without an extension
-/// (`config::File::with_name("config/production")`).
-const CONFIG_DIRECTORIES: &[&str] = &[
-    "config",
-    "configs",
-    "configuration",
-    "conf",
-    "settings",
-    "environments",
-    "env",
-    "envs",
-];
-
-/// Calls that load a configuration file by name, by the end of their resolved path.
-const FILE_LOADERS: &[&str] = &[
-    "config::File::with_name",
-    "config::File::new",
-    "config::File::from",
-    "dotenvy::from_filename",
-    "dotenvy::from_filename_override",
-    "dotenvy::from_path",
-    "dotenvy::from_path_override",
-    "dotenvy::from_filename_iter",
-    "dotenv::from_filename",
-    "dotenv::from_path",
-    "figment::providers::Toml::file",
-    "figment::providers::Yaml::file",
-    "figment::providers::Json::file",
-    "std::fs::read_to_string",
-    "std::fs::File::open",
-    "tokio::fs::read_to_string",
-];
-
-/// Stands for the environment's name inside a path template.
-const MARKER: char = '\u{0}';
-
 pub struct PerEnvironmentConfigFiles;
+
+/// A place already shown as a label of a finding, so it is not reported again.
+#[derive(Default)]
+struct Shown {
+    places: Vec<(Arc<PathBuf>, Span)>,
+}
+
+impl Shown {
+    fn add(&mut self, path: &Arc<PathBuf>, span: Span) {
+        self.places.push((path.clone(), span));
+    }
+
+    fn contains(&self, path: &Path, span: Span) -> bool {
+        self.places
+            .iter()
+            .any(|(p, s)| p.as_path() == path && *s == span)
+    }
+}
+
+/// A `COPY`/`ADD` source of an image that ships environment files.
+struct Shipped<'d> {
+    source: &'d Arc<SourceFile>,
+    word: Word,
+    files: Vec<EnvironmentFile>,
+}
 
 impl Rule for PerEnvironmentConfigFiles {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check_expr(&self, expr: &Expr, cx: &RustContext<'_, '_>, out: &mut Reporter<'_>) {
-        match expr {
-            Expr::Macro(mac) => {
-                let name = mac.mac.path.segments.last().map(|s| s.ident.to_string());
-                match name.as_deref() {
-                    Some("format" | "format_args") => check_format(cx, expr, &mac.mac, out),
-                    Some("include_str" | "include_bytes") => {
-                        let Some(args) = cx.file.macro_args(&mac.mac) else {
-                            return;
-                        };
-                        if let Some(path) = args.exprs.first().and_then(string_literal) {
-                            check_literal_path(cx, expr, &path, "compiled in", out);
-                        }
-                    }
-                    _ => {}
-                }
+    fn check_workspace(&self, cx: &WorkspaceContext<'_>, out: &mut WorkspaceReporter) {
+        let mut shown = Shown::default();
+        for (path, facts) in cx.rust_facts {
+            if facts.config_files.is_empty() || !cx.services.contains(path) {
+                continue;
             }
-            Expr::Call(call) => {
-                if cx
-                    .file
-                    .called_path_where(expr, |path| FILE_LOADERS.contains(&path))
-                    .is_none()
-                {
-                    return;
-                }
-                if let Some(path) = call.args.first().and_then(string_literal) {
-                    check_literal_path(cx, &call.args[0], &path, "loaded", out);
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// `format!("config/{}.toml", env)`, `format!(".env.{app_env}")`.
-fn check_format(cx: &RustContext<'_, '_>, expr: &Expr, mac: &syn::Macro, out: &mut Reporter<'_>) {
-    let Some(args) = cx.file.macro_args(mac).filter(|a| a.parsed) else {
-        return;
-    };
-    let Some(template) = args.exprs.first().and_then(string_literal) else {
-        return;
-    };
-    let at = cx.file.span(expr).start;
-    let named = |name: &str| {
-        args.exprs[1..].iter().find_map(|arg| match arg {
-            Expr::Assign(assign) => match &*assign.left {
-                Expr::Path(path) if path.path.is_ident(name) => Some(&*assign.right),
+            let Some(source) = out.open(cx.workspace, path) else {
+                continue;
+            };
+            let layered = facts.env.reads.iter().find_map(|read| match read.kind {
+                ReadKind::ConfigEnvironment | ReadKind::Figment => read.prefix.clone(),
                 _ => None,
-            },
-            _ => None,
-        })
+            });
+            for choice in &facts.config_files {
+                let labels = code_labels(cx, path, choice, &mut shown);
+                let finding = report_choice(out, &source, choice, layered.as_deref());
+                finding.labels.extend(labels);
+            }
+        }
+        report_shipped(cx, out, &mut shown);
+        report_env_files(cx, out, &shown);
+    }
+}
+
+fn report_choice<'o>(
+    out: &'o mut WorkspaceReporter,
+    source: &SourceFile,
+    choice: &ConfigFileChoice,
+    layered: Option<&str>,
+) -> &'o mut crate::diagnostic::Finding {
+    match &choice.choice {
+        Choice::ByName {
+            template,
+            environment,
+        } => {
+            let help = match layered {
+                Some(prefix) if !prefix.is_empty() => format!(
+                    "keep one file of defaults shared by every deploy; this code already layers \
+                     `{prefix}`-prefixed environment variables on top, so set what differs per \
+                     deploy there"
+                ),
+                _ => "keep one file of defaults shared by every deploy and read what differs per \
+                      deploy from environment variables (`config::Environment`, figment `Env`, \
+                      `std::env::var`)"
+                    .to_string(),
+            };
+            out.report(
+                &META,
+                source,
+                choice.span,
+                format!(
+                    "configuration file `{}` is picked by the environment's name",
+                    config_files::shown(template, environment)
+                ),
+            )
+            .label(format!(
+                "one file for each value of {}",
+                environment.describe()
+            ))
+            .note(NOTE)
+            .help(help)
+        }
+        Choice::Fixed {
+            path,
+            environment,
+            how,
+        } => out
+            .report(
+                &META,
+                source,
+                choice.span,
+                format!("the `{environment}` configuration file `{path}` is {how} here"),
+            )
+            .label(format!("only right for `{environment}`"))
+            .note(NOTE)
+            .help(
+                "load one file of defaults shared by every deploy, and take what differs per \
+                 deploy from environment variables",
+            ),
+    }
+}
+
+/// The places a code choice involves: the committed files it picks from, the `COPY`s that ship
+/// them into the images of its services, and the settings that choose the environment there.
+fn code_labels<'a>(
+    cx: &WorkspaceContext<'a>,
+    path: &Path,
+    choice: &ConfigFileChoice,
+    shown: &mut Shown,
+) -> Vec<Label> {
+    let package_dir = cx
+        .workspace
+        .package_of(path)
+        .map(|p| p.dir.clone())
+        .unwrap_or_default();
+    let mut files = match &choice.choice {
+        // `include_str!` paths are relative to the file that holds them.
+        Choice::Fixed {
+            path: included,
+            how: "compiled in",
+            ..
+        } => {
+            let beside = path.parent().unwrap_or(Path::new("")).join(included);
+            let resolved = crate::source::normalize_path(&beside);
+            config_files::files_matching(
+                &cx.workspace.root,
+                &[PathBuf::new()],
+                &resolved.to_string_lossy(),
+            )
+        }
+        _ => config_files::files_matching(
+            &cx.workspace.root,
+            &[package_dir.clone(), PathBuf::new()],
+            choice.template(),
+        ),
     };
-    let positional_args: Vec<&Expr> = args.exprs[1..]
+    let model = cx.model();
+    let services: Vec<&Service<'a>> = model
+        .services
         .iter()
-        .filter(|arg| !matches!(arg, Expr::Assign(_)))
+        .filter(|s| s.rust_facts(cx).iter().any(|(p, _)| *p == path))
         .collect();
-    let mut next_positional = 0;
-    let mut marked = String::new();
-    let mut environment: Option<EnvironmentValue> = None;
-    let mut rest = template.as_str();
-    while let Some(open) = rest.find('{') {
-        marked.push_str(&rest[..open]);
-        if rest[open..].starts_with("{{") {
-            marked.push('{');
-            rest = &rest[open + 2..];
-            continue;
+    // The images of its services, and the files their `COPY`s bring that the template names.
+    let mut copies: Vec<Shipped<'_>> = Vec::new();
+    for service in &services {
+        for built in &service.dockerfiles {
+            for mut shipped in shipped_sets(cx, built.source, built.dockerfile, &package_dir) {
+                let file_part = choice.template().rsplit('/').next().unwrap_or_default();
+                let named: Vec<EnvironmentFile> = shipped
+                    .files
+                    .iter()
+                    .filter(|f| {
+                        files.contains(f)
+                            || f.path.parent().is_some_and(|dir| {
+                                config_files::files_matching(
+                                    &cx.workspace.root,
+                                    &[dir.to_path_buf()],
+                                    file_part,
+                                )
+                                .contains(f)
+                            })
+                    })
+                    .cloned()
+                    .collect();
+                if named.is_empty() {
+                    continue;
+                }
+                for file in &named {
+                    if !files.contains(file) {
+                        files.push(file.clone());
+                    }
+                }
+                shipped.files = named;
+                if !copies
+                    .iter()
+                    .any(|c| c.source.path == shipped.source.path && c.word == shipped.word)
+                {
+                    copies.push(shipped);
+                }
+            }
         }
-        let Some(close) = rest[open..].find('}') else {
-            return;
-        };
-        let inside = &rest[open + 1..open + close];
-        let name = inside.split(':').next().unwrap_or_default().trim();
-        let value = if name.is_empty() {
-            let arg = positional_args.get(next_positional).copied();
-            next_positional += 1;
-            arg.and_then(|arg| cx.facts.env.environment_value(cx.file, arg))
-        } else if let Ok(index) = name.parse::<usize>() {
-            positional_args
-                .get(index)
-                .and_then(|arg| cx.facts.env.environment_value(cx.file, arg))
-        } else {
-            match named(name) {
-                Some(arg) => cx.facts.env.environment_value(cx.file, arg),
-                None => cx.facts.env.environment_name(name.to_string(), at),
+    }
+    files.sort();
+    let mut labels: Vec<Label> = files
+        .iter()
+        .map(|file| file_label(file, format!("the `{}` file", file.environment)))
+        .collect();
+    for copy in &copies {
+        let span = Span::from(copy.word.span.clone());
+        shown.add(&copy.source.path, span);
+        labels.push(Label {
+            location: copy.source.location(span),
+            message: format!("ships {} into the image", listing(&copy.files)),
+        });
+    }
+    let var = match &choice.choice {
+        Choice::ByName { environment, .. } => environment.var.clone(),
+        Choice::Fixed { .. } => return labels,
+    };
+    let environments: Vec<&str> = files.iter().map(|f| f.environment.as_str()).collect();
+    for selector in selectors(cx, &services) {
+        let chosen = match &var {
+            Some(var) => selector.name == *var,
+            None => {
+                names_deployment_environment(&selector.name)
+                    && environments
+                        .iter()
+                        .any(|e| e.eq_ignore_ascii_case(&selector.value))
             }
         };
-        match value {
-            Some(value) if environment.is_none() => {
-                marked.push(MARKER);
-                environment = Some(value);
-            }
-            _ => marked.push_str("{}"),
-        }
-        rest = &rest[open + close + 1..];
-    }
-    marked.push_str(&rest.replace("}}", "}"));
-    let Some(environment) = environment else {
-        return;
-    };
-    if !is_config_file_template(&marked) {
-        return;
-    }
-    let shown = marked.replace(
-        MARKER,
-        &format!(
-            "<{}>",
-            environment.var.as_deref().unwrap_or(&environment.name)
-        ),
-    );
-    let layered = cx.facts.env.reads.iter().find_map(|read| match read.kind {
-        ReadKind::ConfigEnvironment | ReadKind::Figment => read.prefix.clone(),
-        _ => None,
-    });
-    let help = match layered {
-        Some(prefix) if !prefix.is_empty() => format!(
-            "keep one file of defaults shared by every deploy; this code already layers \
-             `{prefix}`-prefixed environment variables on top, so set what differs per deploy \
-             there"
-        ),
-        _ => "keep one file of defaults shared by every deploy and read what differs per deploy \
-              from environment variables (`config::Environment`, figment `Env`, `std::env::var`)"
-            .to_string(),
-    };
-    out.report(
-        &META,
-        cx.file.span(expr),
-        format!("configuration file `{shown}` is picked by the environment's name"),
-    )
-    .label(format!(
-        "one file for each value of {}",
-        environment.describe()
-    ))
-    .note(NOTE)
-    .help(help);
-}
-
-/// `config::File::with_name("config/production")`, `dotenvy::from_filename(".env.staging")`,
-/// `include_str!("../config/prod.toml")`.
-fn check_literal_path(
-    cx: &RustContext<'_, '_>,
-    at: &Expr,
-    path: &str,
-    how: &str,
-    out: &mut Reporter<'_>,
-) {
-    let Some(environment) = literal_environment(path) else {
-        return;
-    };
-    out.report(
-        &META,
-        cx.file.span(at),
-        format!("the `{environment}` configuration file `{path}` is {how} here"),
-    )
-    .label(format!("only right for `{environment}`"))
-    .note(NOTE)
-    .help(
-        "load one file of defaults shared by every deploy, and take what differs per deploy from \
-         environment variables",
-    );
-}
-
-/// Whether a path template with [`MARKER`] for the environment names a configuration file:
-/// `.env.<env>`, `<env>.yaml`, `app.<env>.toml`, `config/<env>`, `config/<env>/app.toml`.
-fn is_config_file_template(template: &str) -> bool {
-    let (directories, file) = match template.rsplit_once('/') {
-        Some((dirs, file)) => (dirs, file),
-        None => ("", template),
-    };
-    let extension = file
-        .rsplit_once('.')
-        .map(|(_, ext)| ext.to_ascii_lowercase());
-    let config_extension = extension
-        .as_deref()
-        .is_some_and(|ext| CONFIG_EXTENSIONS.contains(&ext));
-    if file.contains(MARKER) {
-        let dotenv = file.starts_with(".env");
-        let before_extension = config_extension
-            && file
-                .rsplit_once('.')
-                .is_some_and(|(stem, _)| stem.contains(MARKER));
-        let bare_in_config_dir = file == MARKER.to_string()
-            && directories
-                .rsplit('/')
-                .next()
-                .is_some_and(|dir| CONFIG_DIRECTORIES.contains(&dir.to_ascii_lowercase().as_str()));
-        return dotenv || before_extension || bare_in_config_dir;
-    }
-    directories.split('/').any(|dir| dir == MARKER.to_string()) && config_extension
-}
-
-/// The environment a literal configuration path is for: `.env.production` → `production`,
-/// `config/staging.toml` → `staging`, `appsettings.Development.json` → `Development`.
-fn literal_environment(path: &str) -> Option<String> {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    if let Some(rest) = file.strip_prefix(".env.") {
-        let name = rest.split('.').next().unwrap_or_default();
-        return is_environment_name(name).then(|| name.to_string());
-    }
-    for word in path.split(['/', '.', '-', '_']) {
-        if !is_environment_name(word) {
+        if !chosen {
             continue;
         }
-        let template = path.replacen(word, &MARKER.to_string(), 1);
-        if is_config_file_template(&template) {
-            return Some(word.to_string());
-        }
+        shown.add(&selector.source.path, selector.span);
+        labels.push(selector.label(&files));
     }
-    None
+    dedup_labels(&mut labels);
+    labels
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Where a deployment sets the variable that names the environment.
+struct Selector {
+    name: String,
+    value: String,
+    source: Arc<SourceFile>,
+    span: Span,
+}
 
-    #[test]
-    fn templates_that_name_config_files() {
-        let m = |t: &str| t.replace('*', &MARKER.to_string());
-        for template in [
-            "*.yaml",
-            "config/*.toml",
-            ".env.*",
-            ".env.*.local",
-            "config/*",
-            "settings/app.*.json",
-            "appsettings.*.json",
-            "config-*.toml",
-            "deploy/*/values.yaml",
-        ] {
-            assert!(is_config_file_template(&m(template)), "{template}");
-        }
-        for template in [
-            "*",
-            "logs/*.log",
-            "data/*/orders.csv",
-            "https://api.*.example.com",
-            "*.yaml.bak",
-            "users/*",
-        ] {
-            assert!(!is_config_file_template(&m(template)), "{template}");
+impl Selector {
+    fn label(&self, files: &[EnvironmentFile]) -> Label {
+        let picked = files
+            .iter()
+            .find(|f| f.environment.eq_ignore_ascii_case(&self.value));
+        let message = match picked {
+            Some(file) => format!(
+                "`{}={}` picks `{}`",
+                self.name,
+                self.value,
+                file.path.display()
+            ),
+            None => format!("`{}={}` picks the environment", self.name, self.value),
+        };
+        Label {
+            location: self.source.location(self.span),
+            message,
         }
     }
+}
 
-    #[test]
-    fn literal_paths_for_one_environment() {
-        assert_eq!(
-            literal_environment(".env.production").as_deref(),
-            Some("production")
-        );
-        assert_eq!(
-            literal_environment("config/staging.toml").as_deref(),
-            Some("staging")
-        );
-        assert_eq!(
-            literal_environment("config/production").as_deref(),
-            Some("production")
-        );
-        assert_eq!(
-            literal_environment("appsettings.Development.json").as_deref(),
-            Some("Development")
-        );
-        assert_eq!(literal_environment(".env"), None);
-        assert_eq!(literal_environment(".env.example"), None);
-        assert_eq!(literal_environment("config/base.toml"), None);
-        assert_eq!(literal_environment("data/test.csv"), None);
-        assert_eq!(literal_environment("Rocket.toml"), None);
+/// The literal settings of the services' images (`ENV` of the shipping stage) and of the
+/// containers and compose services that run them.
+fn selectors<'a>(cx: &WorkspaceContext<'a>, services: &[&Service<'a>]) -> Vec<Selector> {
+    let mut found: Vec<Selector> = Vec::new();
+    let mut add = |name: &str, value: &str, source: &Arc<SourceFile>, span: Span| {
+        if !found
+            .iter()
+            .any(|s| s.source.path == source.path && s.span == span)
+        {
+            found.push(Selector {
+                name: name.to_string(),
+                value: value.to_string(),
+                source: source.clone(),
+                span,
+            });
+        }
+    };
+    for service in services {
+        for built in &service.dockerfiles {
+            let Some(stage) = docker::shipping_stage(built.dockerfile) else {
+                continue;
+            };
+            let chain = docker::stage_chain(built.dockerfile, stage);
+            for (_, instruction) in docker::chain_instructions(built.dockerfile, &chain) {
+                if instruction.keyword != "ENV" {
+                    continue;
+                }
+                for pair in instruction.key_values() {
+                    if let Some(value) = &pair.value {
+                        add(&pair.key, value, built.source, Span::from(pair.key_span));
+                    }
+                }
+            }
+        }
+        for runner in deploy_env::runners(cx, service) {
+            let env = deploy_env::runner_env(cx, service, &runner);
+            for setting in env.settings {
+                if setting.origin == Origin::Image {
+                    continue;
+                }
+                if let SetValue::Literal(value) = &setting.value {
+                    add(&setting.name, value, &setting.source, setting.span);
+                }
+            }
+        }
     }
+    found
+}
+
+/// The `COPY`/`ADD` sources of a Dockerfile's shipping stage that bring environment files:
+/// from the build context, a directory holding such files or one such file; from a build
+/// stage, a path that ends in a directory of such files in the package or the workspace.
+fn shipped_sets<'d>(
+    cx: &WorkspaceContext<'_>,
+    source: &'d Arc<SourceFile>,
+    dockerfile: &'d Dockerfile,
+    package_dir: &Path,
+) -> Vec<Shipped<'d>> {
+    let Some(stage) = docker::shipping_stage(dockerfile) else {
+        return Vec::new();
+    };
+    if is_development_dockerfile(&source.path) {
+        return Vec::new();
+    }
+    let context = BuildContext::of(source);
+    let root = &cx.workspace.root;
+    let chain = docker::stage_chain(dockerfile, stage);
+    let mut found = Vec::new();
+    for (_, instruction) in docker::chain_instructions(dockerfile, &chain) {
+        let Some(copy) = instruction.copy_args() else {
+            continue;
+        };
+        let from_stage = instruction.flag("from").is_some();
+        for word in copy.sources {
+            let text = word.text.trim_end_matches('/');
+            if matches!(text, "" | "." | "./") || text.contains(['$', '*', '?']) {
+                continue;
+            }
+            let files = if from_stage {
+                // `COPY --from=builder /app/configuration configuration`.
+                let candidates = [package_dir.to_path_buf(), PathBuf::new()];
+                candidates
+                    .iter()
+                    .flat_map(|base| {
+                        let name = docker::basename(text);
+                        let relative = base.join(name);
+                        let named = text == name || text.ends_with(&format!("/{name}"));
+                        if named {
+                            config_files::environment_files_in(root, &relative)
+                        } else {
+                            Vec::new()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            } else {
+                let Some(absolute) = context.find(text) else {
+                    continue;
+                };
+                let Ok(relative) = absolute.strip_prefix(root) else {
+                    continue;
+                };
+                if absolute.is_dir() {
+                    config_files::environment_files_in(root, relative)
+                } else {
+                    config_files::environment_of_file(relative)
+                        .filter(|_| {
+                            relative.parent().is_some_and(|dir| {
+                                config_files::committed_entries(root, dir)
+                                    .iter()
+                                    .any(|(entry, _)| entry == relative)
+                            })
+                        })
+                        .map(|environment| {
+                            vec![EnvironmentFile {
+                                path: relative.to_path_buf(),
+                                environment,
+                            }]
+                        })
+                        .unwrap_or_default()
+                }
+            };
+            if !files.is_empty() {
+                found.push(Shipped {
+                    source,
+                    word: word.clone(),
+                    files,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// `COPY`s into the images of the workspace's services that ship environment files no code
+/// finding shows: a set for several environments, one of which is deployed, or the file of one
+/// deployed environment on its own (the image then only fits that environment).
+fn report_shipped(cx: &WorkspaceContext<'_>, out: &mut WorkspaceReporter, shown: &mut Shown) {
+    let model = cx.model();
+    let mut seen: Vec<(Arc<PathBuf>, Span)> = Vec::new();
+    for service in &model.services {
+        for built in &service.dockerfiles {
+            let package_dir = service
+                .binary
+                .as_ref()
+                .map(|b| b.package.dir.clone())
+                .unwrap_or_default();
+            for shipped in shipped_sets(cx, built.source, built.dockerfile, &package_dir) {
+                let span = Span::from(shipped.word.span.clone());
+                if shown.contains(&shipped.source.path, span)
+                    || seen
+                        .iter()
+                        .any(|(p, s)| *p == shipped.source.path && *s == span)
+                {
+                    continue;
+                }
+                let environments = distinct_environments(&shipped.files);
+                let deployed: Vec<&str> = environments
+                    .iter()
+                    .copied()
+                    .filter(|e| is_deployed_environment(e))
+                    .collect();
+                let single = shipped.files.len() == 1;
+                if deployed.is_empty() || (!single && environments.len() < 2) {
+                    continue;
+                }
+                if single && holds_secret(cx, &shipped.files[0]) {
+                    // `secret-in-image` reports the copy.
+                    continue;
+                }
+                seen.push((shipped.source.path.clone(), span));
+                let message = if single {
+                    format!(
+                        "`{}` copies the `{}` configuration file into the image",
+                        instruction_keyword(built.dockerfile, &shipped.word),
+                        deployed[0]
+                    )
+                } else {
+                    format!(
+                        "`{}` ships one configuration file per environment into the image ({})",
+                        instruction_keyword(built.dockerfile, &shipped.word),
+                        environments.join(", ")
+                    )
+                };
+                let label = if single {
+                    format!("the image only fits `{}`", deployed[0])
+                } else {
+                    "every environment's configuration, in every image".to_string()
+                };
+                let mut labels: Vec<Label> = shipped
+                    .files
+                    .iter()
+                    .map(|file| file_label(file, format!("the `{}` file", file.environment)))
+                    .collect();
+                let services = [service];
+                for selector in selectors(cx, &services) {
+                    if names_deployment_environment(&selector.name)
+                        && environments
+                            .iter()
+                            .any(|e| e.eq_ignore_ascii_case(&selector.value))
+                    {
+                        labels.push(selector.label(&shipped.files));
+                    }
+                }
+                for entry in env_file_entries(cx) {
+                    if shipped.files.iter().any(|f| f.path == entry.file) {
+                        let source = &entry.compose.file.source;
+                        shown.add(&source.path, entry.span);
+                        labels.push(Label {
+                            location: source.location(entry.span),
+                            message: format!(
+                                "{} takes `{}` too",
+                                entry.compose.logical(),
+                                entry.file.display()
+                            ),
+                        });
+                    }
+                }
+                dedup_labels(&mut labels);
+                let finding = out
+                    .report(&META, shipped.source, span, message)
+                    .label(label)
+                    .note(NOTE)
+                    .help(
+                        "ship one file of defaults that fits every deploy, and set what differs \
+                         per deploy as environment variables of the container (Kubernetes `env`, \
+                         a ConfigMap, compose `environment`)",
+                    );
+                finding.labels.extend(labels);
+            }
+        }
+    }
+}
+
+/// A compose `env_file:` entry of one of the workspace's services.
+struct EnvFileEntry<'a> {
+    compose: ComposeService<'a>,
+    span: Span,
+    /// As written.
+    text: &'a str,
+    /// The file it names, relative to the root.
+    file: PathBuf,
+}
+
+/// The `env_file:` entries of the compose services that run the workspace's binaries.
+fn env_file_entries<'a>(cx: &WorkspaceContext<'a>) -> Vec<EnvFileEntry<'a>> {
+    let mut entries: Vec<EnvFileEntry<'a>> = Vec::new();
+    for service in &cx.model().services {
+        for compose in &service.compose {
+            let directory = compose.file.path().parent().unwrap_or(Path::new(""));
+            for node in compose.env_files() {
+                let Some(text) = node.as_str() else {
+                    continue;
+                };
+                let span = span(node);
+                if entries.iter().any(|e| {
+                    e.compose.file.source.path == compose.file.source.path && e.span == span
+                }) {
+                    continue;
+                }
+                entries.push(EnvFileEntry {
+                    compose: *compose,
+                    span,
+                    text,
+                    file: crate::source::normalize_path(&directory.join(text)),
+                });
+            }
+        }
+    }
+    entries
+}
+
+/// Compose `env_file:` entries of the workspace's services that name a committed file of one
+/// deployed environment (`.env.production`), when no other finding shows them.
+fn report_env_files(cx: &WorkspaceContext<'_>, out: &mut WorkspaceReporter, shown: &Shown) {
+    let root = &cx.workspace.root;
+    for entry in env_file_entries(cx) {
+        let source = &entry.compose.file.source;
+        if shown.contains(&source.path, entry.span) {
+            continue;
+        }
+        let Some(environment) = config_files::environment_of_file(&entry.file) else {
+            continue;
+        };
+        if !is_deployed_environment(&environment) {
+            continue;
+        }
+        let siblings = entry
+            .file
+            .parent()
+            .map(|dir| config_files::environment_files_in(root, dir))
+            .unwrap_or_default();
+        // Only a committed file: one kept on the host that deploys is the mechanism.
+        if !siblings.iter().any(|f| f.path == entry.file) {
+            continue;
+        }
+        let labels: Vec<Label> = siblings
+            .iter()
+            .map(|file| {
+                let message = if file.path == entry.file {
+                    format!("the `{}` file, committed", file.environment)
+                } else {
+                    format!("the `{}` file", file.environment)
+                };
+                file_label(file, message)
+            })
+            .collect();
+        let finding = out
+            .report(
+                &META,
+                source,
+                entry.span,
+                format!(
+                    "{} takes its settings from the committed `{environment}` file `{}`",
+                    entry.compose.logical(),
+                    entry.text
+                ),
+            )
+            .label(format!("only right for `{environment}`"))
+            .note(NOTE)
+            .help(
+                "keep per-deploy values out of the repository: set them on the host that \
+                 deploys (an uncommitted `.env`, the platform's secrets and variables), and \
+                 commit a `.env.example` that lists the keys",
+            );
+        finding.labels.extend(labels);
+    }
+}
+
+/// The environments of a set, in order of first appearance.
+fn distinct_environments(files: &[EnvironmentFile]) -> Vec<&str> {
+    let mut environments: Vec<&str> = Vec::new();
+    for file in files {
+        if !environments
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(&file.environment))
+        {
+            environments.push(&file.environment);
+        }
+    }
+    environments
+}
+
+/// Whether a `.env` file copied alone holds a secret (then `secret-in-image` reports it).
+fn holds_secret(cx: &WorkspaceContext<'_>, file: &EnvironmentFile) -> bool {
+    let name = file
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    docker::is_env_file_name(&name)
+        && std::fs::read_to_string(cx.workspace.root.join(&file.path))
+            .ok()
+            .and_then(|text| docker::env_file_secret(&text))
+            .is_some()
+}
+
+/// `COPY` or `ADD`: the instruction a source word belongs to.
+fn instruction_keyword(dockerfile: &Dockerfile, word: &Word) -> String {
+    dockerfile
+        .instructions
+        .iter()
+        .find(|i| i.span.start <= word.span.start && word.span.end <= i.span.end)
+        .map_or_else(|| "COPY".to_string(), |i| i.keyword.clone())
+}
+
+/// `config/development.toml` and `config/production.toml`.
+fn listing(files: &[EnvironmentFile]) -> String {
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| format!("`{}`", f.path.display()))
+        .collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// A label on the first line of a configuration file, which the tool does not read.
+fn file_label(file: &EnvironmentFile, message: String) -> Label {
+    Label {
+        location: location_without_text(
+            Arc::new(file.path.clone()),
+            crate::diagnostic::Position { line: 1, column: 1 },
+        ),
+        message,
+    }
+}
+
+fn dedup_labels(labels: &mut Vec<Label>) {
+    let mut kept: Vec<Label> = Vec::new();
+    for label in labels.drain(..) {
+        if !kept.iter().any(|k| k.location == label.location) {
+            kept.push(label);
+        }
+    }
+    *labels = kept;
 }
