@@ -52,6 +52,7 @@ pub fn rules() -> Vec<Box<dyn Rule>> {
         Box::new(security::secret_literal_in_manifest::SecretLiteralInManifest),
         Box::new(security::container_runs_as_root::ContainerRunsAsRoot),
         Box::new(contracts::missing_contract_tests::MissingContractTests),
+        Box::new(contracts::openapi_route_drift::OpenapiRouteDrift),
         Box::new(architecture::layer_violation::LayerViolation),
         Box::new(architecture::forbidden_dependency::ForbiddenDependency),
         Box::new(architecture::service_coupling::ServiceCoupling),

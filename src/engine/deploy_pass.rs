@@ -48,11 +48,16 @@ pub fn check(
     let Some((parsed, view)) = deployment.get(&source.path) else {
         return Default::default();
     };
+    let language = if crate::source::is_json(&source.path) {
+        "JSON"
+    } else {
+        "YAML"
+    };
     for error in &parsed.errors {
         out.report(
             &parse_error::META,
             error.span.clone().into(),
-            format!("YAML does not parse: {}", error.message),
+            format!("{language} does not parse: {}", error.message),
         )
         .label("here")
         .help("fix the syntax; the documents before this point are still checked");
@@ -70,7 +75,7 @@ pub fn check(
             }
             Default::default()
         }
-        YamlView::Other => Default::default(),
+        YamlView::OpenApi(_) | YamlView::Other => Default::default(),
     }
 }
 
@@ -121,6 +126,29 @@ mod tests {
             let _ = check("deploy/app.yaml", shape);
             let _ = check("docker-compose.yml", shape);
         }
+    }
+
+    #[test]
+    fn an_openapi_json_document_is_read_as_json() {
+        let source = SourceFile::new(
+            Arc::new(PathBuf::from("api/openapi.json")),
+            PathBuf::from("/ws/api/openapi.json"),
+            FileKind::Yaml,
+            "{\"openapi\": \"3.0.0\", \"paths\": {\"/a\": {\"get\": {}}}\n".to_string(),
+        );
+        let findings = engine::check_text(
+            source,
+            CodeRole::Production,
+            &Config::with_defaults(),
+            &registry::rules(),
+        );
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].starts_with("JSON does not parse"),
+            "{messages:?}"
+        );
+        assert_eq!(findings[0].location.start.line, 2);
     }
 
     #[test]

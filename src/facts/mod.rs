@@ -22,6 +22,7 @@ pub mod listen;
 pub mod logging;
 pub mod migrations;
 pub mod modules;
+pub mod openapi;
 pub mod processes;
 pub mod routes;
 pub mod secrets;

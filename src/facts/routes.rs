@@ -4,8 +4,9 @@
 //! axum `.route`/`.route_service`/`.nest`; actix-web `#[get("/p")]`…, `web::resource`,
 //! `.route`, `web::scope`; rocket attributes and `.mount("/p", routes![…])`; warp `path!` and
 //! `path("p")` chains; poem `.at`/`.nest` and `#[oai(path = …)]`; salvo `Router::with_path`;
-//! utoipa `#[utoipa::path(path = …)]`; hand-written hyper routing (`match req.uri().path()`);
-//! tonic `.add_service(…)` and `tonic_health`.
+//! utoipa `#[utoipa::path(path = …)]`; aide `.api_route(…)`; hand-written hyper routing
+//! (`match req.uri().path()`); tonic `.add_service(…)` and `tonic_health`. Where the code
+//! says, a route knows the HTTP methods it answers.
 
 use std::collections::HashSet;
 
@@ -44,6 +45,11 @@ pub struct Route {
     /// The function whose mounting (`nest("/api", router())`, `.service(handler)`) would put a
     /// further prefix in front: the handler of an attribute route, else the enclosing function.
     pub owner: Option<String>,
+    /// The methods it answers, lowercase (`get`, `post`), when the code names every one:
+    /// `get(list).post(create)`, `#[get("/p")]`, `web::get().to(h)`,
+    /// `#[utoipa::path(get, …)]`. `None` when any method may be answered or the tool cannot
+    /// tell (`any(h)`, `on(…)`, a service, a method router built elsewhere).
+    pub methods: Option<Vec<&'static str>>,
 }
 
 /// A prefix put in front of the routes of a function: `.nest("/api", api::router())`,
@@ -87,6 +93,8 @@ pub struct Unfollowed {
     pub span: Span,
     /// The function it is written in, so mounts of that function prefix it further.
     pub owner: Option<String>,
+    /// An axum fallback: it answers only the requests whose path no route matches.
+    pub fallback: bool,
 }
 
 /// Path segments that name a health, readiness or liveness check whatever surrounds them.
@@ -196,6 +204,10 @@ pub struct RouteTable<'r> {
     /// paths, catch-all routes (`/*rest`, `{*rest}`, `<path..>`), routers mounted from
     /// functions the files do not hold.
     pub unknown: Vec<String>,
+    /// The prefixes of `unknown` below which something may answer a path a route also
+    /// matches (with another method, say): all but axum's fallbacks and catch-all routes,
+    /// which answer only what no route matches.
+    pub opaque: Vec<String>,
 }
 
 impl<'r> RouteTable<'r> {
@@ -212,11 +224,21 @@ impl<'r> RouteTable<'r> {
         }
         let mounts: Vec<&Mount> = files.iter().flat_map(|f| &f.mounts).collect();
         let mut unknown = Vec::new();
+        let mut opaque = Vec::new();
         for place in files.iter().flat_map(|f| &f.unfollowed) {
-            unknown.extend(compose(&place.prefix, place.owner.as_deref(), &mounts));
+            let prefixes = compose(&place.prefix, place.owner.as_deref(), &mounts);
+            if !place.fallback {
+                opaque.extend(prefixes.iter().cloned());
+            }
+            unknown.extend(prefixes);
         }
-        for (_, path) in &routes {
+        for (route, path) in &routes {
             if let Some(prefix) = catch_all_prefix(path) {
+                // axum matches the most specific path only; actix-web and others try the next
+                // resource of a path when the method does not match.
+                if route.framework != "axum" {
+                    opaque.push(prefix.clone());
+                }
                 unknown.push(prefix);
             }
         }
@@ -233,12 +255,20 @@ impl<'r> RouteTable<'r> {
             .collect();
         for mount in &mounts {
             if !owners.contains(mount.target.as_str()) {
-                unknown.extend(compose(&mount.prefix, mount.owner.as_deref(), &mounts));
+                let prefixes = compose(&mount.prefix, mount.owner.as_deref(), &mounts);
+                opaque.extend(prefixes.iter().cloned());
+                unknown.extend(prefixes);
             }
         }
         unknown.sort();
         unknown.dedup();
-        Some(RouteTable { routes, unknown })
+        opaque.sort();
+        opaque.dedup();
+        Some(RouteTable {
+            routes,
+            unknown,
+            opaque,
+        })
     }
 
     /// Whether a request for `path` reaches a route: `Some(true)` when one matches,
@@ -247,14 +277,21 @@ impl<'r> RouteTable<'r> {
         if !self.matching(path).is_empty() {
             return Some(true);
         }
-        let wanted = segments(path);
-        if self.unknown.iter().any(|prefix| {
-            let prefix = segments(prefix);
-            prefix.len() <= wanted.len() && prefix.iter().zip(&wanted).all(|(a, b)| a == b)
-        }) {
+        if self.below_unknown(path) {
             return None;
         }
         Some(false)
+    }
+
+    /// Whether `path` is below a prefix whose routes are not known.
+    pub fn below_unknown(&self, path: &str) -> bool {
+        below(&self.unknown, path)
+    }
+
+    /// Whether something the tool cannot list may answer `path` besides its routes: it is
+    /// below an `opaque` prefix.
+    pub fn below_opaque(&self, path: &str) -> bool {
+        below(&self.opaque, path)
     }
 
     /// The routes a request for `path` matches (the query string and a trailing slash are
@@ -277,14 +314,22 @@ impl<'r> RouteTable<'r> {
     }
 }
 
+fn below(prefixes: &[String], path: &str) -> bool {
+    let wanted = segments(path);
+    prefixes.iter().any(|prefix| {
+        let prefix = segments(prefix);
+        prefix.len() <= wanted.len() && prefix.iter().zip(&wanted).all(|(a, b)| a == b)
+    })
+}
+
 /// The segments of a path, without its query string or fragment.
-fn segments(path: &str) -> Vec<&str> {
+pub fn segments(path: &str) -> Vec<&str> {
     let path = path.split(['?', '#']).next().unwrap_or_default();
     path.split('/').filter(|s| !s.is_empty()).collect()
 }
 
 /// `:id`, `{id}`, `{id:\d+}`, `<id>`, warp's `{param}`: one segment, any value.
-fn is_parameter(segment: &str) -> bool {
+pub fn is_parameter(segment: &str) -> bool {
     segment.starts_with(':')
         || segment.starts_with('{') && segment.ends_with('}')
         || segment.starts_with('<') && segment.ends_with('>')
@@ -292,7 +337,7 @@ fn is_parameter(segment: &str) -> bool {
 
 /// The prefix before a segment that matches the rest of the path: axum `/*rest` and
 /// `/{*rest}`, actix `{tail:.*}`, rocket `<path..>`, salvo `<**rest>`/`{**rest}`.
-fn catch_all_prefix(path: &str) -> Option<String> {
+pub fn catch_all_prefix(path: &str) -> Option<String> {
     let parts = segments(path);
     let index = parts.iter().position(|s| {
         s.starts_with('*')
@@ -354,7 +399,13 @@ struct Finder<'f, 's> {
 }
 
 impl Finder<'_, '_> {
-    fn add_route(&mut self, framework: &'static str, parts: &[&str], span: Span) {
+    fn add_route(
+        &mut self,
+        framework: &'static str,
+        parts: &[&str],
+        span: Span,
+        methods: Option<Vec<&'static str>>,
+    ) {
         let mut all: Vec<&str> = self.prefixes.iter().map(String::as_str).collect();
         all.extend_from_slice(parts);
         let path = join(&all);
@@ -363,6 +414,7 @@ impl Finder<'_, '_> {
             path,
             span,
             owner: self.functions.last().cloned(),
+            methods,
         });
     }
 
@@ -383,6 +435,7 @@ impl Finder<'_, '_> {
             prefix: join(&all),
             span,
             owner: self.functions.last().cloned(),
+            fallback: false,
         });
     }
 
@@ -481,11 +534,15 @@ impl Finder<'_, '_> {
             }
         }
         let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
-        self.add_route("warp", &parts, root_span);
+        self.add_route("warp", &parts, root_span, None);
         true
     }
 
     fn check_attributes(&mut self, attrs: &[syn::Attribute], function: &str) {
+        // A `#[utoipa::path]` without `path`, which utoipa takes from the handler's actix-web or
+        // rocket attribute (its `actix_extras`/`rocket_extras`).
+        let mut inferred: Option<Route> = None;
+        let first_route = self.facts.routes.len();
         for attr in attrs {
             let path = self.file.resolve(attr.path());
             let last = attr
@@ -515,12 +572,30 @@ impl Finder<'_, '_> {
             let syn::Meta::List(list) = &attr.meta else {
                 continue;
             };
-            let literal = if matches!(framework, "utoipa" | "poem") {
-                path_argument(list.tokens.clone())
-            } else if ROUTE_ATTRIBUTES.contains(&last.as_str()) {
-                first_string(list.tokens.clone())
+            let tokens: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
+            let (literal, methods) = if matches!(framework, "utoipa" | "poem") {
+                // utoipa puts `context_path` in front of the path in the document it generates.
+                let context = named_string(&tokens, "context_path").map(|(context, _)| context);
+                let literal = named_string(&tokens, "path").map(|(path, span)| match &context {
+                    Some(context) => (join(&[context, &path]), span),
+                    None => (path, span),
+                });
+                if literal.is_none() && framework == "utoipa" {
+                    inferred = Some(Route {
+                        framework,
+                        // The context path, until the handler's path is known.
+                        path: context.unwrap_or_default(),
+                        span: self.file.span(attr.path()),
+                        // The document's path is the whole path: no mount puts a prefix in
+                        // front of it.
+                        owner: None,
+                        methods: attribute_methods(&tokens),
+                    });
+                }
+                (literal, attribute_methods(&tokens))
             } else {
-                None
+                let method = http_method(&last).map(|method| vec![method]);
+                (first_string(list.tokens.clone()), method)
             };
             if let Some((path, span)) = literal {
                 self.facts.routes.push(Route {
@@ -528,8 +603,20 @@ impl Finder<'_, '_> {
                     path: join(&[&path]),
                     span: self.file.span_of(span),
                     owner: Some(function.to_string()),
+                    methods,
                 });
             }
+        }
+        let Some(mut annotation) = inferred else {
+            return;
+        };
+        let handler = self.facts.routes[first_route..]
+            .iter()
+            .find(|route| matches!(route.framework, "actix-web" | "rocket"));
+        if let Some(handler) = handler {
+            annotation.path = join(&[&annotation.path, &handler.path]);
+            annotation.methods = annotation.methods.or_else(|| handler.methods.clone());
+            self.facts.routes.push(annotation);
         }
     }
 
@@ -544,7 +631,7 @@ impl Finder<'_, '_> {
             for lit in literals {
                 let value = lit.value();
                 if value.starts_with('/') && !is_grpc_method(&value) {
-                    self.add_route("hyper", &[&value], self.file.span(lit));
+                    self.add_route("hyper", &[&value], self.file.span(lit), None);
                 }
             }
         }
@@ -595,21 +682,93 @@ fn first_string(tokens: TokenStream) -> Option<(String, proc_macro2::Span)> {
     }
 }
 
-/// `path = "/p"` among an attribute's arguments: `#[utoipa::path(get, path = "/p")]`.
-fn path_argument(tokens: TokenStream) -> Option<(String, proc_macro2::Span)> {
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+/// `key = "value"` among an attribute's arguments: `path = "/p"` of
+/// `#[utoipa::path(get, path = "/p")]`.
+fn named_string(trees: &[TokenTree], name: &str) -> Option<(String, proc_macro2::Span)> {
     trees.windows(3).find_map(|window| match window {
         [
             TokenTree::Ident(key),
             TokenTree::Punct(eq),
             TokenTree::Literal(literal),
-        ] if key == "path" && eq.as_char() == '=' => {
+        ] if key == name && eq.as_char() == '=' => {
             let span = literal.span();
             let lit: syn::LitStr = syn::parse2(TokenTree::Literal(literal.clone()).into()).ok()?;
             Some((lit.value(), span))
         }
         _ => None,
     })
+}
+
+/// HTTP methods, lowercase, as routes name them.
+const HTTP_METHODS: &[&str] = &[
+    "get", "post", "put", "delete", "patch", "head", "options", "trace", "connect",
+];
+
+/// Links of a method router that neither add a method nor take one away.
+const NEUTRAL_LINKS: &[&str] = &["layer", "route_layer", "with_state", "to", "boxed"];
+
+/// `get`, `get_service` (axum), `get_with` (aide) → `get`.
+fn http_method(name: &str) -> Option<&'static str> {
+    let base = name
+        .strip_suffix("_service")
+        .or_else(|| name.strip_suffix("_with"))
+        .unwrap_or(name);
+    HTTP_METHODS.iter().find(|method| **method == base).copied()
+}
+
+/// The methods a method router answers, when every link names one: axum and poem
+/// `get(list).post(create)`, `routing::get_service(…)`, aide `get_with(…)`, actix
+/// `web::get().to(h)`. `any(h)`, `on(…)`, `MethodRouter::new()`, a variable: `None`.
+fn method_router_methods(expr: &Expr) -> Option<Vec<&'static str>> {
+    let mut methods = Vec::new();
+    for link in method_chain(expr).take(MAX_CHAIN) {
+        let name = match link {
+            Expr::MethodCall(call) if NEUTRAL_LINKS.contains(&call.method.to_string().as_str()) => {
+                continue;
+            }
+            Expr::MethodCall(call) => call.method.to_string(),
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(path) => path.path.segments.last()?.ident.to_string(),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        methods.push(http_method(&name)?);
+    }
+    methods.sort_unstable();
+    methods.dedup();
+    (!methods.is_empty()).then_some(methods)
+}
+
+/// The methods of an annotation: `#[utoipa::path(get, …)]`, `#[utoipa::path(method(get,
+/// head), …)]`, `#[oai(method = "get", …)]`.
+fn attribute_methods(trees: &[TokenTree]) -> Option<Vec<&'static str>> {
+    if let Some((method, _)) = named_string(trees, "method") {
+        return http_method(&method.to_ascii_lowercase()).map(|method| vec![method]);
+    }
+    let is_comma = |tree: &TokenTree| matches!(tree, TokenTree::Punct(p) if p.as_char() == ',');
+    let mut methods = Vec::new();
+    for (index, tree) in trees.iter().enumerate() {
+        let TokenTree::Ident(ident) = tree else {
+            continue;
+        };
+        if ident == "method"
+            && let Some(TokenTree::Group(group)) = trees.get(index + 1)
+        {
+            for inner in group.stream() {
+                if let TokenTree::Ident(name) = inner {
+                    methods.push(http_method(&name.to_string())?);
+                }
+            }
+        } else if (index == 0 || is_comma(&trees[index - 1]))
+            && trees.get(index + 1).is_none_or(is_comma)
+        {
+            methods.extend(http_method(&ident.to_string()));
+        }
+    }
+    methods.sort_unstable();
+    methods.dedup();
+    (!methods.is_empty()).then_some(methods)
 }
 
 /// `warp::path!("api" / "v1" / u32)` → `["api", "v1", "{param}"]`.
@@ -639,7 +798,7 @@ fn warp_path_macro(tokens: TokenStream) -> Vec<String> {
 }
 
 /// Joins path pieces with single slashes: `["/api/", "v1", "/health"]` → `/api/v1/health`.
-fn join(parts: &[&str]) -> String {
+pub fn join(parts: &[&str]) -> String {
     let mut path = String::new();
     for part in parts {
         for segment in part.split('/').filter(|s| !s.is_empty()) {
@@ -727,9 +886,10 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
                 let literal = call.args.first().and_then(string_literal);
                 let chain = self.chain_prefix(&call.receiver);
                 match (method.as_str(), literal) {
-                    ("route" | "route_service" | "at", Some(path))
-                        if path.starts_with('/') || chain.is_some() =>
-                    {
+                    (
+                        "route" | "route_service" | "at" | "api_route" | "api_route_with",
+                        Some(path),
+                    ) if path.starts_with('/') || chain.is_some() => {
                         let framework = match (method.as_str(), self.framework) {
                             ("at", _) => "poem",
                             (_, "unknown") => "axum",
@@ -737,9 +897,15 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
                         };
                         let span = self.file.span(&call.args[0]);
                         let parts = [chain.as_deref().unwrap_or(""), path.as_str()];
-                        self.add_route(framework, &parts, span);
+                        let methods = match method.as_str() {
+                            "route_service" => None,
+                            _ => call.args.get(1).and_then(method_router_methods),
+                        };
+                        self.add_route(framework, &parts, span, methods);
                     }
-                    ("route" | "route_service" | "at", None) if call.args.len() == 2 => {
+                    ("route" | "route_service" | "at" | "api_route" | "api_route_with", None)
+                        if call.args.len() == 2 || method == "api_route_with" =>
+                    {
                         // A path that is not a literal (a constant, a `format!`): any path.
                         let span = self.file.span(&call.args[0]);
                         self.add_unfollowed(&[chain.as_deref().unwrap_or("")], span);
@@ -796,6 +962,11 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
                     {
                         let span = self.file.span(expr);
                         self.add_unfollowed(&[chain.as_deref().unwrap_or("")], span);
+                        // actix-web tries its `default_service` for a method no resource of the
+                        // path answers too; an axum fallback only sees unmatched paths.
+                        if let Some(place) = self.facts.unfollowed.last_mut() {
+                            place.fallback = method != "default_service";
+                        }
                     }
                     ("service" | "configure" | "push" | "route" | "get" | "post", _)
                         if chain.is_some() =>
@@ -831,7 +1002,7 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
                 match (path.as_str(), literal) {
                     ("actix_web::web::resource" | "actix_web::Resource::new", Some(p)) => {
                         let span = self.file.span(&call.args[0]);
-                        self.add_route("actix-web", &[&p], span);
+                        self.add_route("actix-web", &[&p], span, None);
                     }
                     ("warp::path", Some(_)) => {
                         self.warp_chain(expr);
@@ -841,7 +1012,7 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
                             && (p.ends_with("Router::with_path") || p == "salvo::Router::new") =>
                     {
                         let span = self.file.span(&call.args[0]);
-                        self.add_route("salvo", &[&segment], span);
+                        self.add_route("salvo", &[&segment], span, None);
                     }
                     (p, _) if p.starts_with("tonic_health::") => {
                         self.facts.grpc_health.push(self.file.span(expr));
@@ -855,7 +1026,7 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
                 if path == "warp::path" || path == "path" && self.framework == "warp" {
                     let segments = warp_path_macro(mac.mac.tokens.clone());
                     let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
-                    self.add_route("warp", &parts, self.file.span(expr));
+                    self.add_route("warp", &parts, self.file.span(expr), None);
                 }
             }
             _ => {}
@@ -946,12 +1117,24 @@ fn mount_targets(arg: &Expr, file: &RustFile<'_>) -> Vec<String> {
             }
             _ => Vec::new(),
         },
-        Expr::Path(path) if path.path.segments.len() <= 2 => path
-            .path
-            .segments
-            .last()
-            .map(|s| vec![s.ident.to_string()])
-            .unwrap_or_default(),
+        // `list`, `handlers::list`, `api::endpoints::orders::list`: a function by its module
+        // path (not an associated item of a type further down).
+        Expr::Path(path)
+            if path.path.segments.len() <= 2
+                || path
+                    .path
+                    .segments
+                    .iter()
+                    .rev()
+                    .skip(1)
+                    .all(|segment| !segment.ident.to_string().starts_with(char::is_uppercase)) =>
+        {
+            path.path
+                .segments
+                .last()
+                .map(|s| vec![s.ident.to_string()])
+                .unwrap_or_default()
+        }
         Expr::Macro(mac)
             if mac
                 .mac
@@ -1043,6 +1226,15 @@ fn config(cfg: &mut web::ServiceConfig) {
         assert_eq!(paths(&facts), ["/health", "/api/items", "/ready"]);
         assert_eq!(facts.mounts[0].prefix, "/api");
         assert_eq!(facts.mounts[0].target, "list");
+
+        let deep = super::tests::facts(
+            r#"use actix_web::web;
+fn api() -> actix_web::Scope {
+    web::scope("/v0").service(endpoints::pipelines::list).service(web::Data::new)
+}"#,
+        );
+        let targets: Vec<&str> = deep.mounts.iter().map(|m| m.target.as_str()).collect();
+        assert_eq!(targets, ["list"]);
     }
 
     #[test]
@@ -1133,9 +1325,11 @@ pub fn api_routes() -> Router { Router::new().route("/orders/:id", get(order)).r
             r#"use axum::{Router, routing::get};
 fn app() -> Router { Router::new().route("/api/cart", get(cart)).fallback(spa) }"#,
         );
-        assert_eq!(
-            RouteTable::of(&[&fallback]).unwrap().serves("/health"),
-            None
+        let table = RouteTable::of(&[&fallback]).unwrap();
+        assert_eq!(table.serves("/health"), None);
+        assert!(
+            !table.below_opaque("/api/cart"),
+            "a fallback adds no method to a route"
         );
 
         let computed = facts(
@@ -1153,6 +1347,79 @@ fn app() -> Router { Router::new().route("/orders", get(list)).route(HEALTH, get
         );
         assert!(RouteTable::of(&[&hyper]).is_none());
         assert!(RouteTable::of(&[]).is_none());
+    }
+
+    #[test]
+    fn routes_know_their_methods() {
+        let facts = facts(
+            r#"use axum::{Router, routing::{get, any, post}};
+fn app() -> Router {
+    Router::new()
+        .route("/orders", get(list).post(create).layer(auth))
+        .route("/any", any(h))
+        .route("/svc", routing::get_service(ServeFile::new("x")))
+        .route_service("/raw", svc)
+        .route("/var", method_router)
+        .api_route_with("/docs", get_with(h, op).head_with(h, op), tag)
+}
+#[utoipa::path(post, path = "/orders/{id}", context_path = "/api")]
+async fn create() {}
+#[utoipa::path(method(get, head), path = "/two")]
+async fn two() {}
+#[utoipa::path(path = "/inferred")]
+async fn inferred() {}"#,
+        );
+        let mut methods: Vec<(&str, Option<Vec<&str>>)> = facts
+            .routes
+            .iter()
+            .map(|r| (r.path.as_str(), r.methods.clone()))
+            .collect();
+        methods.sort();
+        assert_eq!(
+            methods,
+            [
+                ("/any", None),
+                ("/api/orders/{id}", Some(vec!["post"])),
+                ("/docs", Some(vec!["get", "head"])),
+                ("/inferred", None),
+                ("/orders", Some(vec!["get", "post"])),
+                ("/raw", None),
+                ("/svc", Some(vec!["get"])),
+                ("/two", Some(vec!["get", "head"])),
+                ("/var", None),
+            ]
+        );
+        let actix = super::tests::facts(
+            r#"use actix_web::{get, web};
+#[get("/health")]
+async fn health() -> &'static str { "ok" }
+fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::scope("/api").route("/items", web::post().to(items)));
+}"#,
+        );
+        let methods: Vec<Option<Vec<&str>>> =
+            actix.routes.iter().map(|r| r.methods.clone()).collect();
+        assert_eq!(methods, [Some(vec!["get"]), Some(vec!["post"])]);
+
+        // utoipa's actix_extras: the path comes from the handler's own attribute.
+        let extras = super::tests::facts(
+            r#"use actix_web::get;
+#[utoipa::path(context_path = "/v0", responses((status = OK)))]
+#[get("/pipelines/{name}")]
+async fn get_pipeline() -> &'static str { "{}" }"#,
+        );
+        let routes: Vec<(&str, &str, Option<Vec<&str>>)> = extras
+            .routes
+            .iter()
+            .map(|r| (r.framework, r.path.as_str(), r.methods.clone()))
+            .collect();
+        assert_eq!(
+            routes,
+            [
+                ("actix-web", "/pipelines/{name}", Some(vec!["get"])),
+                ("utoipa", "/v0/pipelines/{name}", Some(vec!["get"])),
+            ]
+        );
     }
 
     #[test]

@@ -58,7 +58,8 @@ pub fn for_diagnostic(
             .map(|edit| vec![action("Remove the unused suppression".to_string(), edit)])
             .unwrap_or_default();
     }
-    if rule == unknown_rule::META.id {
+    // JSON has no comments to suppress with (an `[[ignore]]` entry in fitness.toml does).
+    if rule == unknown_rule::META.id || crate::source::is_json(document.path) {
         return Vec::new();
     }
     let mut actions = Vec::new();

@@ -56,6 +56,7 @@ pub mod admin_processes {
 }
 pub mod contracts {
     pub mod missing_contract_tests;
+    pub mod openapi_route_drift;
 }
 pub mod architecture {
     pub mod forbidden_dependency;

@@ -1,6 +1,7 @@
 //! What the YAML files of a workspace deploy: which are Kubernetes manifests, which are compose
-//! files, which are neither (CI workflows, Helm values, kustomizations), and the [`Cluster`]
-//! index over every manifest, with the kustomize patches that change them.
+//! files, which are OpenAPI documents (YAML or JSON), which are none of these (CI workflows,
+//! Helm values, kustomizations), and the [`Cluster`] index over every manifest, with the
+//! kustomize patches that change them.
 //!
 //! Each YAML file is parsed once ([`parse`]); [`Deployment::new`] then links the files: a file
 //! a `kustomization.yaml` names as a patch is partial, and what the patches set (replicas,
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use crate::source::SourceFile;
 use crate::source::compose::{self, ComposeFile};
 use crate::source::kubernetes::{self, Cluster, JsonPatch, KubernetesFile, Overlays};
+use crate::source::openapi::OpenApiDocument;
 use crate::source::yaml::{self, Node, Value, YamlError};
 
 /// What one YAML file is.
@@ -20,6 +22,8 @@ use crate::source::yaml::{self, Node, Value, YamlError};
 pub enum YamlView {
     Kubernetes(Arc<KubernetesFile>),
     Compose(Arc<ComposeFile>),
+    /// An OpenAPI or Swagger document.
+    OpenApi(Arc<OpenApiDocument>),
     /// Anything else: CI workflows, Helm values, kustomizations, application config.
     Other,
 }
@@ -36,6 +40,7 @@ pub struct ParsedYaml {
 enum Parsed {
     Kubernetes(KubernetesFile),
     Compose(ComposeFile),
+    OpenApi(OpenApiDocument),
     Kustomization(Vec<Node>),
     /// Other documents, kept in case a kustomization names the file as a JSON 6902 patch.
     Other(Vec<Node>),
@@ -47,9 +52,14 @@ enum Parsed {
 /// - a compose file: a compose name (`compose.yaml`, `docker-compose*.yml`), or a top-level
 ///   `services:` map that looks like compose;
 /// - Kubernetes: any document with a string `apiVersion` and `kind`;
+/// - an OpenAPI document: a top-level `openapi` or `swagger` version (JSON files too);
 /// - otherwise nothing this linter reads.
 pub fn parse(source: Arc<SourceFile>) -> ParsedYaml {
-    let loaded = yaml::load(&source.text);
+    let loaded = if crate::source::is_json(&source.path) {
+        yaml::load_json(&source.text)
+    } else {
+        yaml::load(&source.text)
+    };
     let errors = loaded.errors;
     let documents = loaded.documents;
     let path = source.path.as_path();
@@ -78,6 +88,8 @@ pub fn parse(source: Arc<SourceFile>) -> ParsedYaml {
         Parsed::Compose(ComposeFile::new(source.clone(), root))
     } else if documents.iter().any(has_api_version_and_kind) {
         Parsed::Kubernetes(KubernetesFile::new(source.clone(), documents))
+    } else if let Some(document) = OpenApiDocument::new(source.clone(), &documents) {
+        Parsed::OpenApi(document)
     } else {
         Parsed::Other(documents)
     };
@@ -171,6 +183,7 @@ pub struct Deployment {
     views: HashMap<PathBuf, (Arc<ParsedYamlShared>, YamlView)>,
     pub cluster: Cluster,
     compose: Vec<Arc<ComposeFile>>,
+    openapi: Vec<Arc<OpenApiDocument>>,
 }
 
 /// What the engine needs of a parsed file after linking.
@@ -223,6 +236,7 @@ impl Deployment {
         let mut views = HashMap::new();
         let mut manifests = Vec::new();
         let mut compose_files = Vec::new();
+        let mut openapi = Vec::new();
         for file in files {
             let path = file.source.path.to_path_buf();
             let view = match file.kind {
@@ -241,6 +255,11 @@ impl Deployment {
                     compose_files.push(compose.clone());
                     YamlView::Compose(compose)
                 }
+                Parsed::OpenApi(document) => {
+                    let document = Arc::new(document);
+                    openapi.push(document.clone());
+                    YamlView::OpenApi(document)
+                }
                 Parsed::Kustomization(_) | Parsed::Other(_) => YamlView::Other,
             };
             let shared = Arc::new(ParsedYamlShared {
@@ -251,10 +270,12 @@ impl Deployment {
         }
         manifests.sort_by(|a, b| a.path().cmp(b.path()));
         compose_files.sort_by(|a, b| a.path().cmp(b.path()));
+        openapi.sort_by(|a: &Arc<OpenApiDocument>, b| a.source.path.cmp(&b.source.path));
         Deployment {
             views,
             cluster: Cluster::new(manifests, overlays),
             compose: compose_files,
+            openapi,
         }
     }
 
@@ -270,6 +291,11 @@ impl Deployment {
 
     pub fn compose_files(&self) -> &[Arc<ComposeFile>] {
         &self.compose
+    }
+
+    /// The OpenAPI documents of the run, by path.
+    pub fn openapi_documents(&self) -> &[Arc<OpenApiDocument>] {
+        &self.openapi
     }
 }
 
@@ -421,6 +447,7 @@ mod tests {
         match deployment.get(Path::new(path)).unwrap().1 {
             YamlView::Kubernetes(_) => "kubernetes",
             YamlView::Compose(_) => "compose",
+            YamlView::OpenApi(_) => "openapi",
             YamlView::Other => "other",
         }
     }
@@ -445,12 +472,22 @@ mod tests {
                 "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    services:\n      db:\n        image: postgres\n",
             )),
             parse(source("k8s/kustomization.yaml", "resources: [api.yaml]\n")),
+            parse(source("api/openapi.yaml", "openapi: 3.0.3\npaths: {}\n")),
+            parse(source(
+                "swagger.json",
+                "{\"swagger\": \"2.0\", \"paths\": {}}",
+            )),
+            parse(source("tests/openapi.yaml", "openapi: 3.0.3\npaths: {}\n")),
         ]);
         assert_eq!(view(&deployment, "k8s/api.yaml"), "kubernetes");
         assert_eq!(view(&deployment, "docker-compose.yml"), "compose");
         assert_eq!(view(&deployment, "deploy/dev.yaml"), "compose");
         assert_eq!(view(&deployment, ".github/workflows/ci.yml"), "other");
         assert_eq!(view(&deployment, "k8s/kustomization.yaml"), "other");
+        assert_eq!(view(&deployment, "api/openapi.yaml"), "openapi");
+        assert_eq!(view(&deployment, "swagger.json"), "openapi");
+        assert_eq!(view(&deployment, "tests/openapi.yaml"), "other");
+        assert_eq!(deployment.openapi_documents().len(), 2);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod env_file;
 pub mod kubernetes;
 pub mod line_index;
 pub mod manifest;
+pub mod openapi;
 pub mod procfile;
 pub mod rust;
 pub mod yaml;
@@ -52,6 +53,8 @@ impl FileKind {
                 FileKind::Dockerfile
             }
             _ if lower.ends_with(".yaml") || lower.ends_with(".yml") => FileKind::Yaml,
+            // JSON is YAML 1.2: an OpenAPI document in JSON is read by the YAML loader.
+            _ if openapi::is_document_json_name(&lower) => FileKind::Yaml,
             _ if lower.starts_with(".env.") || lower.ends_with(".env") => FileKind::Env,
             _ => return None,
         };
@@ -65,6 +68,12 @@ impl FileKind {
             _ => "#",
         }
     }
+}
+
+/// Whether a file is JSON (read as YAML, but without comments to suppress findings with).
+pub fn is_json(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("json"))
 }
 
 /// A file read into memory: its text and where it lives.
@@ -213,5 +222,8 @@ mod tests {
         assert_eq!(kind("src/main.rs"), Some(FileKind::Rust));
         assert_eq!(kind("README.md"), None);
         assert_eq!(kind("rustfmt.toml"), None);
+        assert_eq!(kind("api/openapi.json"), Some(FileKind::Yaml));
+        assert_eq!(kind("Swagger.JSON"), Some(FileKind::Yaml));
+        assert_eq!(kind("package.json"), None);
     }
 }

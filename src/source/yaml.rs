@@ -270,6 +270,47 @@ pub fn load_with(text: &str, options: LoadOptions) -> YamlFile {
     }
 }
 
+/// Loads a JSON text. JSON is YAML 1.2 but for one thing: it may escape a character outside the
+/// Basic Multilingual Plane as a UTF-16 surrogate pair (`"\ud83d\ude00"`), which YAML refuses.
+/// Each surrogate escape is read as U+FFFD instead; the text keeps its length, so spans hold.
+pub fn load_json(text: &str) -> YamlFile {
+    load(&without_surrogate_escapes(text))
+}
+
+fn without_surrogate_escapes(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut replaced: Option<Vec<u8>> = None;
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] != b'\\' {
+            index += 1;
+            continue;
+        }
+        let digits = bytes
+            .get(index + 2..index + 6)
+            .filter(|digits| bytes[index + 1] == b'u' && digits.iter().all(u8::is_ascii_hexdigit));
+        let is_surrogate = digits.is_some_and(|digits| {
+            let code = digits.iter().fold(0u32, |code, digit| {
+                code * 16 + char::from(*digit).to_digit(16).unwrap_or(0)
+            });
+            (0xD800..=0xDFFF).contains(&code)
+        });
+        if is_surrogate {
+            replaced.get_or_insert_with(|| bytes.to_vec())[index + 2..index + 6]
+                .copy_from_slice(b"FFFD");
+            index += 6;
+        } else {
+            index += 2;
+        }
+    }
+    match replaced {
+        Some(bytes) => std::borrow::Cow::Owned(
+            String::from_utf8(bytes).expect("ASCII digits replaced by ASCII digits"),
+        ),
+        None => std::borrow::Cow::Borrowed(text),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Character index -> byte offset.
 
