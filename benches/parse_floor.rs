@@ -8,6 +8,10 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+// The same allocator as the tool, so that the floor is what syn alone costs inside it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let root = std::env::args()
         .skip(1)

@@ -10,12 +10,7 @@ use syn::{AttrStyle, Attribute, Expr, ImplItem, Item, Local, Stmt, TraitItem, Vi
 /// The first and last token of an item, or `None` for the rare kinds left to `Spanned`.
 pub fn item_edges(item: &Item) -> Option<(Span, Span)> {
     let (attrs, vis, keyword, last) = match item {
-        Item::Fn(i) => (
-            &i.attrs,
-            &i.vis,
-            signature_start(&i.sig),
-            i.block.brace_token.span.close(),
-        ),
+        Item::Fn(function) => return Some(function_edges(function)),
         Item::Impl(i) => (
             &i.attrs,
             &Visibility::Inherited,
@@ -87,6 +82,14 @@ pub fn item_edges(item: &Item) -> Option<(Span, Span)> {
         _ => return None,
     };
     Some((leading(attrs, vis).unwrap_or(keyword), last))
+}
+
+/// The first and last token of a function item.
+pub fn function_edges(function: &syn::ItemFn) -> (Span, Span) {
+    (
+        leading(&function.attrs, &function.vis).unwrap_or(signature_start(&function.sig)),
+        function.block.brace_token.span.close(),
+    )
 }
 
 /// The first and last token of an item in an `impl` block.
@@ -251,12 +254,12 @@ pub fn first_token(expr: &Expr) -> Span {
         Expr::Path(e) => e
             .qself
             .as_ref()
-            .map_or_else(|| e.path.span(), |q| q.lt_token.span),
-        Expr::Macro(e) => e.mac.path.span(),
+            .map_or_else(|| path_start(&e.path), |q| q.lt_token.span),
+        Expr::Macro(e) => path_start(&e.mac.path),
         Expr::Struct(e) => e
             .qself
             .as_ref()
-            .map_or_else(|| e.path.span(), |q| q.lt_token.span),
+            .map_or_else(|| path_start(&e.path), |q| q.lt_token.span),
         other => other.span(),
     }
 }

@@ -154,7 +154,10 @@ impl<'s> RustFile<'s> {
         if let Some(call) = any.downcast_ref::<syn::ExprMethodCall>() {
             return self.between(first_token(&call.receiver), call.paren_token.span.close());
         }
-        if let Some(block) = any.downcast_ref::<syn::Block>() {
+        let block = any
+            .downcast_ref::<syn::Block>()
+            .or_else(|| any.downcast_ref::<Box<syn::Block>>().map(|block| &**block));
+        if let Some(block) = block {
             return self.between(
                 block.brace_token.span.open(),
                 block.brace_token.span.close(),
@@ -166,6 +169,8 @@ impl<'s> RustFile<'s> {
             Some(edges::local_edges(local))
         } else if let Some(item) = any.downcast_ref::<Item>() {
             edges::item_edges(item)
+        } else if let Some(function) = any.downcast_ref::<syn::ItemFn>() {
+            Some(edges::function_edges(function))
         } else if let Some(item) = any.downcast_ref::<syn::ImplItem>() {
             edges::impl_item_edges(item)
         } else if let Some(item) = any.downcast_ref::<syn::TraitItem>() {
@@ -710,6 +715,11 @@ pub(super) const unsafe extern "C" fn f() {
             fn visit_item(&mut self, item: &'ast Item) {
                 self.check(item);
                 syn::visit::visit_item(self, item);
+            }
+            fn visit_item_fn(&mut self, function: &'ast syn::ItemFn) {
+                self.check(function);
+                self.check(&function.block);
+                syn::visit::visit_item_fn(self, function);
             }
             fn visit_impl_item(&mut self, item: &'ast syn::ImplItem) {
                 self.check(item);
