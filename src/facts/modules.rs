@@ -88,6 +88,7 @@ impl ModuleFacts {
             scope: 0,
             test_depth: usize::from(file.role != CodeRole::Production),
             imports: vec![HashMap::new()],
+            single_names: Vec::new(),
         };
         collector.visit_file(&file.syntax);
         collector.finish()
@@ -111,9 +112,19 @@ struct Collector<'f, 's> {
     test_depth: usize,
     /// Per scope: name → the path a `use` item imports under it.
     imports: Vec<HashMap<String, Vec<String>>>,
+    /// One-segment paths (`x`, `String`, `var`): most name locals and prelude items and are
+    /// dropped; `finish` keeps those a `use` item gave, so they are kept unresolved until then.
+    single_names: Vec<SingleName<'f>>,
 }
 
-impl Collector<'_, '_> {
+struct SingleName<'f> {
+    path: &'f syn::Path,
+    scope: usize,
+    kind: RefKind,
+    test: bool,
+}
+
+impl<'f> Collector<'f, '_> {
     fn finish(mut self) -> ModuleFacts {
         let imports = std::mem::take(&mut self.imports);
         self.facts.refs.retain_mut(|r| {
@@ -130,18 +141,45 @@ impl Collector<'_, '_> {
             }
             r.segments.len() >= 2
         });
+        for single in std::mem::take(&mut self.single_names) {
+            let name = &single.path.segments[0].ident;
+            if let Some((_, path)) = imports[single.scope]
+                .iter()
+                .find(|(imported, _)| name == imported)
+                && path.len() >= 2
+            {
+                self.facts.refs.push(PathRef {
+                    scope: single.scope,
+                    segments: path.clone(),
+                    leading_colon: false,
+                    kind: single.kind,
+                    via_import: true,
+                    test: single.test,
+                    reexport: false,
+                    span: self.file.span(single.path),
+                });
+            }
+        }
+        self.facts.refs.sort_by_key(|r| r.span.start);
         self.facts
     }
 
-    fn record(&mut self, path: &syn::Path, kind: RefKind) {
+    fn record(&mut self, path: &'f syn::Path, kind: RefKind) {
         let Some(first) = path.segments.first() else {
             return;
         };
         if first.ident == "Self" {
             return;
         }
-        // One-segment paths matter only when a `use` item gave the name (`var` after
-        // `use std::env::var`); `finish` drops the rest.
+        if path.segments.len() == 1 && path.leading_colon.is_none() {
+            self.single_names.push(SingleName {
+                path,
+                scope: self.scope,
+                kind,
+                test: self.test_depth > 0,
+            });
+            return;
+        }
         self.facts.refs.push(PathRef {
             scope: self.scope,
             segments: path.segments.iter().map(|s| s.ident.to_string()).collect(),
@@ -237,8 +275,8 @@ impl Collector<'_, '_> {
     }
 }
 
-impl<'ast> Visit<'ast> for Collector<'_, '_> {
-    fn visit_item(&mut self, item: &'ast Item) {
+impl<'f> Visit<'f> for Collector<'f, '_> {
+    fn visit_item(&mut self, item: &'f Item) {
         let test = item_attrs(item).is_some_and(is_test_code);
         self.test_depth += usize::from(test);
         match item {
@@ -312,54 +350,54 @@ impl<'ast> Visit<'ast> for Collector<'_, '_> {
         self.test_depth -= usize::from(test);
     }
 
-    fn visit_impl_item_fn(&mut self, function: &'ast syn::ImplItemFn) {
+    fn visit_impl_item_fn(&mut self, function: &'f syn::ImplItemFn) {
         let test = is_test_code(&function.attrs);
         self.test_depth += usize::from(test);
         syn::visit::visit_impl_item_fn(self, function);
         self.test_depth -= usize::from(test);
     }
 
-    fn visit_expr_path(&mut self, expr: &'ast syn::ExprPath) {
+    fn visit_expr_path(&mut self, expr: &'f syn::ExprPath) {
         if expr.qself.is_none() {
             self.record(&expr.path, RefKind::Expr);
         }
         syn::visit::visit_expr_path(self, expr);
     }
 
-    fn visit_expr_struct(&mut self, expr: &'ast syn::ExprStruct) {
+    fn visit_expr_struct(&mut self, expr: &'f syn::ExprStruct) {
         if expr.qself.is_none() {
             self.record(&expr.path, RefKind::Expr);
         }
         syn::visit::visit_expr_struct(self, expr);
     }
 
-    fn visit_type_path(&mut self, ty: &'ast syn::TypePath) {
+    fn visit_type_path(&mut self, ty: &'f syn::TypePath) {
         if ty.qself.is_none() {
             self.record(&ty.path, RefKind::Type);
         }
         syn::visit::visit_type_path(self, ty);
     }
 
-    fn visit_trait_bound(&mut self, bound: &'ast syn::TraitBound) {
+    fn visit_trait_bound(&mut self, bound: &'f syn::TraitBound) {
         self.record(&bound.path, RefKind::Type);
         syn::visit::visit_trait_bound(self, bound);
     }
 
-    fn visit_pat_tuple_struct(&mut self, pat: &'ast syn::PatTupleStruct) {
+    fn visit_pat_tuple_struct(&mut self, pat: &'f syn::PatTupleStruct) {
         if pat.qself.is_none() {
             self.record(&pat.path, RefKind::Type);
         }
         syn::visit::visit_pat_tuple_struct(self, pat);
     }
 
-    fn visit_pat_struct(&mut self, pat: &'ast syn::PatStruct) {
+    fn visit_pat_struct(&mut self, pat: &'f syn::PatStruct) {
         if pat.qself.is_none() {
             self.record(&pat.path, RefKind::Type);
         }
         syn::visit::visit_pat_struct(self, pat);
     }
 
-    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+    fn visit_macro(&mut self, mac: &'f syn::Macro) {
         self.record(&mac.path, RefKind::Macro);
         if let Some(args) = self.file.macro_args(mac) {
             for expr in &args.exprs {
@@ -368,12 +406,12 @@ impl<'ast> Visit<'ast> for Collector<'_, '_> {
         }
     }
 
-    fn visit_expr(&mut self, expr: &'ast Expr) {
+    fn visit_expr(&mut self, expr: &'f Expr) {
         syn::visit::visit_expr(self, expr);
     }
 
     /// Attributes hold doc comments and derive lists, not references the code makes.
-    fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+    fn visit_attribute(&mut self, _: &'f syn::Attribute) {}
 }
 
 #[cfg(test)]

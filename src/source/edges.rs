@@ -30,16 +30,7 @@ pub fn item_edges(item: &Item) -> Option<(Span, Span)> {
                 (None, None) => return None,
             },
         ),
-        Item::Struct(i) => (
-            &i.attrs,
-            &i.vis,
-            i.struct_token.span,
-            match (&i.fields, &i.semi_token) {
-                (_, Some(semi)) => semi.span,
-                (syn::Fields::Named(fields), None) => fields.brace_token.span.close(),
-                _ => return None,
-            },
-        ),
+        Item::Struct(item) => return struct_edges(item),
         Item::Enum(i) => (
             &i.attrs,
             &i.vis,
@@ -153,6 +144,62 @@ pub fn local_edges(local: &Local) -> (Span, Span) {
         leading(&local.attrs, &Visibility::Inherited).unwrap_or(local.let_token.span),
         local.semi_token.span,
     )
+}
+
+/// The first and last token of a struct definition.
+pub fn struct_edges(item: &syn::ItemStruct) -> Option<(Span, Span)> {
+    let last = match (&item.fields, &item.semi_token) {
+        (_, Some(semi)) => semi.span,
+        (syn::Fields::Named(fields), None) => fields.brace_token.span.close(),
+        _ => return None,
+    };
+    Some((
+        leading(&item.attrs, &item.vis).unwrap_or(item.struct_token.span),
+        last,
+    ))
+}
+
+/// The first and last token of a path, generic arguments included.
+pub fn path_edges(path: &syn::Path) -> (Span, Span) {
+    let last = path.segments.last().map_or_else(
+        || path.span(),
+        |segment| match &segment.arguments {
+            syn::PathArguments::None => segment.ident.span(),
+            syn::PathArguments::AngleBracketed(arguments) => arguments.gt_token.span,
+            syn::PathArguments::Parenthesized(arguments) => match &arguments.output {
+                syn::ReturnType::Default => arguments.paren_token.span.close(),
+                syn::ReturnType::Type(..) => segment.span(),
+            },
+        },
+    );
+    (path_start(path), last)
+}
+
+/// The first and last token of a path expression, `<T as Trait>::` included.
+pub fn expr_path_edges(path: &syn::ExprPath) -> (Span, Span) {
+    let (start, last) = path_edges(&path.path);
+    let start = path
+        .qself
+        .as_ref()
+        .map_or(start, |qself| qself.lt_token.span);
+    (
+        leading(&path.attrs, &Visibility::Inherited).unwrap_or(start),
+        last,
+    )
+}
+
+/// The first and last token of a `use` tree.
+pub fn use_tree_edges(tree: &syn::UseTree) -> (Span, Span) {
+    match tree {
+        syn::UseTree::Path(path) => (path.ident.span(), use_tree_edges(&path.tree).1),
+        syn::UseTree::Name(name) => (name.ident.span(), name.ident.span()),
+        syn::UseTree::Rename(rename) => (rename.ident.span(), rename.rename.span()),
+        syn::UseTree::Glob(glob) => (glob.star_token.span, glob.star_token.span),
+        syn::UseTree::Group(group) => (
+            group.brace_token.span.open(),
+            group.brace_token.span.close(),
+        ),
+    }
 }
 
 /// The first token of a path: its leading `::` or its first segment's name.

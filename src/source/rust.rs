@@ -163,7 +163,24 @@ impl<'s> RustFile<'s> {
                 block.brace_token.span.close(),
             );
         }
-        let edges = if let Some(stmt) = any.downcast_ref::<syn::Stmt>() {
+        if let Some(ident) = any.downcast_ref::<proc_macro2::Ident>() {
+            return self.span_of(ident.span());
+        }
+        let edges = if let Some(path) = any.downcast_ref::<syn::Path>() {
+            Some(edges::path_edges(path))
+        } else if let Some(path) = any.downcast_ref::<syn::ExprPath>() {
+            Some(edges::expr_path_edges(path))
+        } else if let Some(tree) = any.downcast_ref::<syn::UseTree>() {
+            Some(edges::use_tree_edges(tree))
+        } else if let Some(name) = any.downcast_ref::<syn::UseName>() {
+            Some((name.ident.span(), name.ident.span()))
+        } else if let Some(rename) = any.downcast_ref::<syn::UseRename>() {
+            Some((rename.ident.span(), rename.rename.span()))
+        } else if let Some(glob) = any.downcast_ref::<syn::UseGlob>() {
+            Some((glob.star_token.span, glob.star_token.span))
+        } else if let Some(item) = any.downcast_ref::<syn::ItemStruct>() {
+            edges::struct_edges(item)
+        } else if let Some(stmt) = any.downcast_ref::<syn::Stmt>() {
             edges::stmt_edges(stmt)
         } else if let Some(local) = any.downcast_ref::<syn::Local>() {
             Some(edges::local_edges(local))
@@ -691,6 +708,10 @@ pub(super) const unsafe extern "C" fn f() {
     println!("{}", a);
     vec![1];
     fn nested() {}
+    let v = Vec::<u8>::new();
+    let w: Box<dyn Fn(u8)> = ::std::boxed::Box::new(|_| {});
+    let q = <u8 as Default>::default();
+    use a::{b::*, c as d, e::{f, g}};
     a + b
 }"#;
         let source = source(text);
@@ -716,6 +737,25 @@ pub(super) const unsafe extern "C" fn f() {
                 self.check(item);
                 syn::visit::visit_item(self, item);
             }
+            fn visit_path(&mut self, path: &'ast syn::Path) {
+                self.check(path);
+                syn::visit::visit_path(self, path);
+            }
+            fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+                self.check(path);
+                syn::visit::visit_expr_path(self, path);
+            }
+            fn visit_use_tree(&mut self, tree: &'ast syn::UseTree) {
+                self.check(tree);
+                syn::visit::visit_use_tree(self, tree);
+            }
+            fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+                self.check(ident);
+            }
+            fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
+                self.check(item);
+                syn::visit::visit_item_struct(self, item);
+            }
             fn visit_item_fn(&mut self, function: &'ast syn::ItemFn) {
                 self.check(function);
                 self.check(&function.block);
@@ -732,7 +772,7 @@ pub(super) const unsafe extern "C" fn f() {
         }
         let mut all = All(&file, 0);
         all.visit_file(&file.syntax);
-        assert!(all.1 > 30, "{}", all.1);
+        assert!(all.1 > 150, "{}", all.1);
     }
 
     #[test]
