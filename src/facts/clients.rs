@@ -158,6 +158,20 @@ pub enum ConstructorKind {
 }
 
 /// Constructors by resolved path.
+/// The last segments of `CONSTRUCTORS`, to rule out most calls before resolving their paths.
+fn constructor_names() -> &'static [&'static str] {
+    static NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        let mut names: Vec<&str> = CONSTRUCTORS
+            .iter()
+            .filter_map(|(path, ..)| path.rsplit("::").next())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    });
+    &NAMES
+}
+
 const CONSTRUCTORS: &[(&str, ClientLibrary, ConstructorKind)] = {
     use ClientLibrary::*;
     use ConstructorKind::*;
@@ -367,11 +381,7 @@ impl<'a> Finder<'a, '_> {
             _ => return None,
         };
         let last = &callee.path.segments.last()?.ident;
-        if last != "connect"
-            && !CONSTRUCTORS
-                .iter()
-                .any(|(p, ..)| p.rsplit("::").next().is_some_and(|name| last == name))
-        {
+        if last != "connect" && !constructor_names().iter().any(|name| last == name) {
             return None;
         }
         if call.is_none() && !self.is_argument(expr) {

@@ -517,6 +517,10 @@ pub struct KeyMatch {
 /// ids, GitHub, GitLab, Slack, Stripe, Google, SendGrid and npm tokens, signed JWTs. Documentation
 /// examples (`AKIAIOSFODNN7EXAMPLE`) and masked values (`ghp_xxxx…`) are not matches.
 pub fn key_format(value: &str) -> Option<KeyMatch> {
+    // The shortest format is a Slack token: `xoxb-` and ten more characters.
+    if value.len() < 15 {
+        return None;
+    }
     let found = private_key(value).or_else(|| token_format(value))?;
     let text = &value[found.range.clone()];
     if PLACEHOLDER_MARKERS
@@ -873,6 +877,7 @@ mod tests {
             key_format("xoxb-123456789012-abcdefghij").unwrap().what,
             "a Slack token"
         );
+        assert_eq!(key_format("xoxb-1234567890").unwrap().what, "a Slack token");
         let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7Vb1Yq2xZ9kLmNoPqRsTuVwXyZ0123456789abc\n-----END RSA PRIVATE KEY-----\n";
         let found = key_format(pem).unwrap();
         assert_eq!(found.what, "a private key");

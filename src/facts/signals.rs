@@ -93,9 +93,11 @@ impl Finder<'_, '_> {
     }
 }
 
-fn last_two(path: &syn::Path) -> String {
-    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    segments[segments.len().saturating_sub(2)..].join("::")
+/// Whether the path's last two segments are `parent::name` (`signal::SignalKind::terminate`).
+fn ends_with(path: &syn::Path, parent: &str, name: &str) -> bool {
+    let mut segments = path.segments.iter().rev();
+    segments.next().is_some_and(|last| last.ident == name)
+        && segments.next().is_some_and(|before| before.ident == parent)
 }
 
 impl<'ast> Visit<'ast> for Finder<'_, '_> {
@@ -132,8 +134,7 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
             Expr::Call(call) => {
                 if let Expr::Path(func) = &*call.func {
                     let resolved = self.file.resolve(&func.path);
-                    let tail = last_two(&func.path);
-                    if tail == "SignalKind::terminate" {
+                    if ends_with(&func.path, "SignalKind", "terminate") {
                         self.push(SignalKind::Sigterm, span());
                     } else if resolved.ends_with("signal::ctrl_c") {
                         self.push(SignalKind::CtrlC, span());
@@ -147,8 +148,8 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
                     {
                         self.push(SignalKind::FrameworkHandlesSigterm(framework), span());
                     }
-                    let name = func.path.segments.last().map(|s| s.ident.to_string());
-                    if name.is_some_and(|n| SENDERS.contains(&n.as_str())) {
+                    let last = func.path.segments.last().map(|s| &s.ident);
+                    if last.is_some_and(|last| SENDERS.iter().any(|sender| last == sender)) {
                         self.sending += 1;
                         syn::visit::visit_expr(self, expr);
                         self.sending -= 1;
@@ -175,9 +176,10 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
                 }
             }
             Expr::Path(path) if self.sending == 0 => {
-                let tail = last_two(&path.path);
-                let last = tail.rsplit("::").next().unwrap_or_default();
-                if matches!(last, "SIGTERM" | "TERM_SIGNALS") || tail == "Signal::Term" {
+                let last = path.path.segments.last().map(|s| &s.ident);
+                if last.is_some_and(|last| last == "SIGTERM" || last == "TERM_SIGNALS")
+                    || ends_with(&path.path, "Signal", "Term")
+                {
                     self.push(SignalKind::Sigterm, span());
                 }
             }

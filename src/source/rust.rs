@@ -227,20 +227,21 @@ impl<'s> RustFile<'s> {
     /// A path with its first segment resolved through the file's `use` items:
     /// after `use std::env;`, `env::var` becomes `std::env::var`.
     pub fn resolve(&self, path: &syn::Path) -> String {
-        let mut segments = path.segments.iter().map(|s| s.ident.to_string());
+        use std::fmt::Write;
+        let mut segments = path.segments.iter();
         let Some(first) = segments.next() else {
             return String::new();
         };
-        let head = if path.leading_colon.is_some() {
+        let first = first.ident.to_string();
+        let mut joined = if path.leading_colon.is_some() {
             first
         } else {
             self.imports.get(&first).cloned().unwrap_or(first)
         };
-        segments.fold(head, |mut joined, segment| {
-            joined.push_str("::");
-            joined.push_str(&segment);
-            joined
-        })
+        for segment in segments {
+            let _ = write!(joined, "::{}", segment.ident);
+        }
+        joined
     }
 
     /// The path a call expression calls, as `resolve` gives it or, when its first segment is
