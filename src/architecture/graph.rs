@@ -578,14 +578,7 @@ mod tests {
     }
 
     fn loose_workspace() -> Workspace {
-        Workspace {
-            root: PathBuf::from("/nowhere"),
-            scope: None,
-            is_cargo_workspace: false,
-            packages: Vec::new(),
-            files: Vec::new(),
-            warnings: Vec::new(),
-        }
+        Workspace::empty(PathBuf::from("/nowhere"))
     }
 
     #[test]

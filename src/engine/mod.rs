@@ -269,14 +269,7 @@ pub fn check_text(
         .map(|facts| (source.path.clone(), facts))
         .into_iter()
         .collect();
-    let workspace = Workspace {
-        root: PathBuf::new(),
-        scope: None,
-        is_cargo_workspace: false,
-        packages: Vec::new(),
-        files: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let workspace = Workspace::empty(PathBuf::new());
     let services = ServiceCode::new(&workspace, std::iter::empty());
     let dockerfiles: Vec<(Arc<SourceFile>, Arc<Dockerfile>)> = outcome
         .dockerfile

@@ -1066,14 +1066,7 @@ mod tests {
     }
 
     fn empty_workspace() -> Workspace {
-        Workspace {
-            root: PathBuf::new(),
-            scope: None,
-            is_cargo_workspace: false,
-            packages: Vec::new(),
-            files: Vec::new(),
-            warnings: Vec::new(),
-        }
+        Workspace::empty(PathBuf::new())
     }
 
     #[test]

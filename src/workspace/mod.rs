@@ -1,5 +1,6 @@
 //! Finds the workspace root, asks cargo for its packages and walks its files.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -16,6 +17,9 @@ pub struct Workspace {
     pub files: Vec<WorkspaceFile>,
     /// Problems that did not stop the run, for stderr.
     pub warnings: Vec<String>,
+    /// Each package's directory and its index in `packages`, built on first use: every file of
+    /// a large workspace asks which package holds it.
+    pub(crate) package_dirs: std::sync::OnceLock<HashMap<PathBuf, usize>>,
 }
 
 pub struct Package {
@@ -205,15 +209,35 @@ impl Workspace {
             packages,
             files,
             warnings,
+            package_dirs: Default::default(),
+        }
+    }
+
+    /// A workspace of no packages and no files: a single file checked on its own.
+    pub fn empty(root: PathBuf) -> Workspace {
+        Workspace {
+            root,
+            scope: None,
+            is_cargo_workspace: false,
+            packages: Vec::new(),
+            files: Vec::new(),
+            warnings: Vec::new(),
+            package_dirs: Default::default(),
         }
     }
 
     /// The package a file belongs to: the deepest package directory that holds it.
     pub fn package_of(&self, path: &Path) -> Option<&Package> {
-        self.packages
-            .iter()
-            .filter(|package| path.starts_with(&package.dir))
-            .max_by_key(|package| package.dir.components().count())
+        let dirs = self.package_dirs.get_or_init(|| {
+            self.packages
+                .iter()
+                .enumerate()
+                .map(|(index, package)| (package.dir.clone(), index))
+                .collect()
+        });
+        path.ancestors()
+            .find_map(|dir| dirs.get(dir))
+            .map(|&index| &self.packages[index])
     }
 
     /// What a Rust file is for: shipping code, tests, benches, examples or a build script.
