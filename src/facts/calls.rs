@@ -646,7 +646,7 @@ pub struct CallGraph<'a> {
     by_name: HashMap<&'a str, Vec<FnId>>,
     /// For each file, the files its functions may call: its own package and the workspace
     /// packages that package depends on (`None`: any).
-    reach: Vec<Option<HashSet<usize>>>,
+    reach: Vec<Option<Arc<HashSet<usize>>>>,
     /// For each file, its package's crate name (`accounts_db`).
     crate_names: Vec<Option<String>>,
 }
@@ -666,22 +666,31 @@ impl<'a> CallGraph<'a> {
             .iter()
             .map(|(path, _)| workspace.package_of(path).map(|p| p.name.as_str()))
             .collect();
-        let mut reach = Vec::with_capacity(files.len());
-        for package in &package_of {
-            let Some(package) = package else {
-                reach.push(None);
-                continue;
-            };
-            let packages = dependency_closure(workspace, package);
-            reach.push(Some(
-                package_of
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| p.is_some_and(|p| packages.contains(p)))
-                    .map(|(index, _)| index)
-                    .collect(),
-            ));
+        let mut files_of: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (index, package) in package_of.iter().enumerate() {
+            if let Some(package) = package {
+                files_of.entry(package).or_default().push(index);
+            }
         }
+        let mut reach_of: HashMap<&str, Arc<HashSet<usize>>> = HashMap::new();
+        let reach = package_of
+            .iter()
+            .map(|package| {
+                let package = (*package)?;
+                let files = reach_of.entry(package).or_insert_with(|| {
+                    let packages = dependency_closure(workspace, package);
+                    Arc::new(
+                        packages
+                            .iter()
+                            .filter_map(|name| files_of.get(name))
+                            .flatten()
+                            .copied()
+                            .collect(),
+                    )
+                });
+                Some(files.clone())
+            })
+            .collect();
         let crate_names = package_of
             .iter()
             .map(|package| package.map(|name| name.replace('-', "_")))

@@ -1,6 +1,6 @@
 //! Finds the workspace root, asks cargo for its packages and walks its files.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -228,6 +228,12 @@ impl Workspace {
 
     /// The package a file belongs to: the deepest package directory that holds it.
     pub fn package_of(&self, path: &Path) -> Option<&Package> {
+        self.package_index_of(path)
+            .map(|index| &self.packages[index])
+    }
+
+    /// The index in `packages` of the package a file belongs to.
+    pub fn package_index_of(&self, path: &Path) -> Option<usize> {
         let dirs = self.package_dirs.get_or_init(|| {
             self.packages
                 .iter()
@@ -235,9 +241,7 @@ impl Workspace {
                 .map(|(index, package)| (package.dir.clone(), index))
                 .collect()
         });
-        path.ancestors()
-            .find_map(|dir| dirs.get(dir))
-            .map(|&index| &self.packages[index])
+        path.ancestors().find_map(|dir| dirs.get(dir)).copied()
     }
 
     /// What a Rust file is for: shipping code, tests, benches, examples or a build script.
@@ -474,19 +478,27 @@ fn is_helm_template(path: &Path) -> bool {
 /// load generators are not.
 pub struct ServiceCode<'w> {
     workspace: &'w Workspace,
-    /// Packages all of whose code is service code.
-    packages: Vec<&'w Package>,
+    /// Indices of the packages all of whose code is service code.
+    packages: HashSet<usize>,
     /// In a package whose binaries are servers and clients side by side, the binaries that are not.
-    non_service_binaries: Vec<PathBuf>,
+    non_service_binaries: HashSet<PathBuf>,
 }
 
 impl<'w> ServiceCode<'w> {
     /// From the files that start a server or consumer (paths relative to the root).
     pub fn new<'p>(workspace: &'w Workspace, serving: impl IntoIterator<Item = &'p Path>) -> Self {
-        let serving: Vec<&Path> = serving.into_iter().collect();
-        let mut packages = Vec::new();
-        let mut non_service_binaries = Vec::new();
-        for package in &workspace.packages {
+        let mut serving_in: HashMap<usize, Vec<&Path>> = HashMap::new();
+        for path in serving {
+            if let Some(index) = workspace.package_index_of(path) {
+                serving_in.entry(index).or_default().push(path);
+            }
+        }
+        let mut found = Vec::new();
+        let mut non_service_binaries = HashSet::new();
+        for (index, package) in workspace.packages.iter().enumerate() {
+            let Some(serving_here) = serving_in.get(&index) else {
+                continue;
+            };
             let binaries: Vec<PathBuf> = package
                 .targets
                 .iter()
@@ -498,21 +510,12 @@ impl<'w> ServiceCode<'w> {
                         .to_path_buf()
                 })
                 .collect();
-            let serving_here: Vec<&Path> = serving
-                .iter()
-                .copied()
-                .filter(|path| {
-                    workspace
-                        .package_of(path)
-                        .is_some_and(|p| std::ptr::eq(p, package))
-                })
-                .collect();
             // A library serves no one by itself; it is service code when a service uses it.
             let is_library = binaries.is_empty() && !package.targets.is_empty();
-            if serving_here.is_empty() || is_library {
+            if is_library {
                 continue;
             }
-            packages.push(package);
+            found.push(index);
             let only_in_binaries = serving_here
                 .iter()
                 .all(|path| binaries.iter().any(|b| b == path));
@@ -524,22 +527,21 @@ impl<'w> ServiceCode<'w> {
                 );
             }
         }
-        let mut index = 0;
-        while index < packages.len() {
-            let dependencies = &packages[index].dependencies;
-            for dependency in workspace
-                .packages
-                .iter()
-                .filter(|p| dependencies.contains(&p.name))
-            {
-                if !packages
-                    .iter()
-                    .any(|known| std::ptr::eq(*known, dependency))
+        let by_name: HashMap<&str, usize> = workspace
+            .packages
+            .iter()
+            .enumerate()
+            .map(|(index, package)| (package.name.as_str(), index))
+            .collect();
+        let mut packages: HashSet<usize> = found.iter().copied().collect();
+        while let Some(index) = found.pop() {
+            for dependency in &workspace.packages[index].dependencies {
+                if let Some(&member) = by_name.get(dependency.as_str())
+                    && packages.insert(member)
                 {
-                    packages.push(dependency);
+                    found.push(member);
                 }
             }
-            index += 1;
         }
         ServiceCode {
             workspace,
@@ -549,15 +551,9 @@ impl<'w> ServiceCode<'w> {
     }
 
     pub fn contains(&self, path: &Path) -> bool {
-        match self.workspace.package_of(path) {
-            Some(package) => {
-                self.packages
-                    .iter()
-                    .any(|known| std::ptr::eq(*known, package))
-                    && !self
-                        .non_service_binaries
-                        .iter()
-                        .any(|binary| binary == path)
+        match self.workspace.package_index_of(path) {
+            Some(index) => {
+                self.packages.contains(&index) && !self.non_service_binaries.contains(path)
             }
             None => true,
         }
