@@ -262,17 +262,39 @@ pub struct WorkspaceContext<'a> {
     pub dockerfiles: &'a [(std::sync::Arc<SourceFile>, std::sync::Arc<Dockerfile>)],
     /// `[[services]]` from the configuration.
     pub service_overrides: &'a [crate::model::ServiceOverride],
-    /// Built on first use by `model()`.
-    pub model: std::sync::OnceLock<crate::model::ServiceModel<'a>>,
-    /// Built on first use by `startup()`.
-    pub startup: std::sync::OnceLock<crate::facts::calls::Startup<'a>>,
-    /// Built on first use by `binaries()`.
-    pub binaries: std::sync::OnceLock<Vec<crate::facts::binaries::Binary>>,
+    model: std::sync::OnceLock<crate::model::ServiceModel<'a>>,
+    startup: std::sync::OnceLock<crate::facts::calls::Startup<'a>>,
+    binaries: std::sync::OnceLock<Vec<crate::facts::binaries::Binary>>,
+    file_index: std::sync::OnceLock<std::collections::HashMap<&'a std::path::Path, usize>>,
 }
 
 impl<'a> WorkspaceContext<'a> {
-    /// The service model: each binary linked to its Dockerfiles, containers and compose
-    /// services. Built once, when a rule first asks.
+    pub fn new(
+        workspace: &'a Workspace,
+        rust_facts: &'a [(
+            std::sync::Arc<std::path::PathBuf>,
+            std::sync::Arc<RustFacts>,
+        )],
+        services: &'a ServiceCode<'a>,
+        deployment: &'a Deployment,
+        config: &'a crate::config::Config,
+        dockerfiles: &'a [(std::sync::Arc<SourceFile>, std::sync::Arc<Dockerfile>)],
+    ) -> WorkspaceContext<'a> {
+        WorkspaceContext {
+            workspace,
+            rust_facts,
+            services,
+            deployment,
+            architecture: &config.architecture,
+            dockerfiles,
+            service_overrides: &config.services,
+            model: std::sync::OnceLock::new(),
+            startup: std::sync::OnceLock::new(),
+            binaries: std::sync::OnceLock::new(),
+            file_index: std::sync::OnceLock::new(),
+        }
+    }
+
     /// Every binary target with its files and whether its `main` reaches a server start. Built
     /// once, when a rule first asks: its call graph is the costliest thing rules share.
     pub fn binaries(&self) -> &[crate::facts::binaries::Binary] {
@@ -280,6 +302,19 @@ impl<'a> WorkspaceContext<'a> {
             .get_or_init(|| crate::facts::binaries::binaries(self.workspace, self.rust_facts))
     }
 
+    /// The index in `rust_facts` of each Rust file, by path.
+    pub fn file_index(&self) -> &std::collections::HashMap<&'a std::path::Path, usize> {
+        self.file_index.get_or_init(|| {
+            self.rust_facts
+                .iter()
+                .enumerate()
+                .map(|(index, (path, _))| (path.as_path(), index))
+                .collect()
+        })
+    }
+
+    /// The service model: each binary linked to its Dockerfiles, containers and compose
+    /// services. Built once, when a rule first asks.
     pub fn model(&self) -> &crate::model::ServiceModel<'a> {
         self.model
             .get_or_init(|| crate::model::ServiceModel::build(self, self.service_overrides))

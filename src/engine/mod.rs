@@ -141,18 +141,14 @@ pub fn inspect<R>(
     });
     let (rust_facts, dockerfiles) = whole_workspace_inputs(&outcomes);
     let services = service_code(workspace, &rust_facts);
-    let cx = WorkspaceContext {
+    let cx = WorkspaceContext::new(
         workspace,
-        rust_facts: &rust_facts,
-        services: &services,
-        deployment: &deployment,
-        architecture: &config.architecture,
-        dockerfiles: &dockerfiles,
-        service_overrides: &config.services,
-        model: std::sync::OnceLock::new(),
-        startup: std::sync::OnceLock::new(),
-        binaries: std::sync::OnceLock::new(),
-    };
+        &rust_facts,
+        &services,
+        &deployment,
+        config,
+        &dockerfiles,
+    );
     inspect(&cx)
 }
 
@@ -200,18 +196,14 @@ fn assemble(
 ) -> Report {
     let (rust_facts, dockerfiles) = whole_workspace_inputs(&outcomes);
     let services = service_code(workspace, &rust_facts);
-    let cx = WorkspaceContext {
+    let cx = WorkspaceContext::new(
         workspace,
-        rust_facts: &rust_facts,
-        services: &services,
+        &rust_facts,
+        &services,
         deployment,
-        architecture: &config.architecture,
-        dockerfiles: &dockerfiles,
-        service_overrides: &config.services,
-        model: std::sync::OnceLock::new(),
-        startup: std::sync::OnceLock::new(),
-        binaries: std::sync::OnceLock::new(),
-    };
+        config,
+        &dockerfiles,
+    );
     add_workspace_findings(&cx, config, rules, &mut outcomes);
     let today = jiff::Zoned::now().date();
     let mut report = finish(
@@ -277,18 +269,14 @@ pub fn check_text(
         .map(|dockerfile| (source.clone(), dockerfile))
         .into_iter()
         .collect();
-    let cx = WorkspaceContext {
-        workspace: &workspace,
-        rust_facts: &rust_facts,
-        services: &services,
-        deployment: &deployment,
-        architecture: &config.architecture,
-        dockerfiles: &dockerfiles,
-        service_overrides: &config.services,
-        model: std::sync::OnceLock::new(),
-        startup: std::sync::OnceLock::new(),
-        binaries: std::sync::OnceLock::new(),
-    };
+    let cx = WorkspaceContext::new(
+        &workspace,
+        &rust_facts,
+        &services,
+        &deployment,
+        config,
+        &dockerfiles,
+    );
     let mut outcomes = vec![outcome];
     add_workspace_findings(&cx, config, rules, &mut outcomes);
     finish(outcomes, config, jiff::Zoned::now().date(), false, &|_| {

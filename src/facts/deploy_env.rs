@@ -1073,14 +1073,14 @@ pub struct ServiceReads<'c> {
     /// `None` when the call graph does not know the binary's `main`.
     on_start: Option<std::collections::HashSet<crate::facts::calls::FnId>>,
     /// Index of each file in the workspace's facts.
-    file_index: std::collections::HashMap<&'c Path, usize>,
+    file_index: &'c std::collections::HashMap<&'c Path, usize>,
     cx_startup: Option<&'c crate::facts::calls::Startup<'c>>,
 }
 
 impl<'c> ServiceReads<'c> {
     pub fn of<'a: 'c>(cx: &'c WorkspaceContext<'a>, service: &Service<'a>) -> ServiceReads<'c> {
         let files = service.rust_facts(cx);
-        let known: Vec<&Path> = files.iter().map(|(path, _)| *path).collect();
+        let known: std::collections::HashSet<&Path> = files.iter().map(|(path, _)| *path).collect();
         let reads: Vec<(&Path, &EnvRead)> = files
             .into_iter()
             .flat_map(|(path, facts)| facts.env.reads.iter().map(move |read| (path, read)))
@@ -1124,14 +1124,16 @@ impl<'c> ServiceReads<'c> {
         let maybe: Vec<(&Path, &EnvRead)> = cx
             .rust_facts
             .iter()
+            // Cheapest tests first: this runs for every service over every file.
             .filter(|(path, _)| {
-                !known.contains(&path.as_path())
-                    && !is_test_module(path)
-                    && cx.workspace.code_role(path) == crate::source::rust::CodeRole::Production
+                linked_dirs.iter().any(|dir| path.starts_with(dir))
+                    && !known.contains(path.as_path())
                     && cx
                         .workspace
                         .package_of(path)
                         .is_some_and(|p| linked_dirs.contains(&p.dir.as_path()))
+                    && !is_test_module(path)
+                    && cx.workspace.code_role(path) == crate::source::rust::CodeRole::Production
             })
             .flat_map(|(path, facts)| {
                 facts
@@ -1146,12 +1148,7 @@ impl<'c> ServiceReads<'c> {
             .chain(&maybe)
             .find(|(_, read)| !read.is_resolved())
             .copied();
-        let file_index: std::collections::HashMap<&Path, usize> = cx
-            .rust_facts
-            .iter()
-            .enumerate()
-            .map(|(index, (path, _))| (path.as_path(), index))
-            .collect();
+        let file_index = cx.file_index();
         let mut on_start = None;
         let mut cx_startup = None;
         if let Some(binary) = &service.binary
