@@ -24,19 +24,24 @@ measure() {
   lines=$(find "$dir" -type f -name '*.rs' -not -path '*/target/*' -exec cat {} + | wc -l)
   # Warm the page cache, then take the best of three runs.
   "$tool" fitness "$dir" --format concise --quiet >/dev/null 2>&1 || true
-  local best=999999 peak=0
+  # Best of three, for the tool and for the floor; CPU seconds (user + system) beside wall
+  # time, as they hold steadier than wall time when the machine is busy.
+  local best=999999 best_cpu=999999 peak=0 floor_s=999999 floor_cpu=999999
   for _ in 1 2 3; do
-    local out
-    /usr/bin/time -o "$cache/time.out" -f '%e %M' "$tool" fitness "$dir" --format concise --quiet >/dev/null 2>&1 || true
-    read -r wall rss < <(tail -n 1 "$cache/time.out")
+    /usr/bin/time -o "$cache/time.out" -f '%e %U %S %M' "$tool" fitness "$dir" --format concise --quiet >/dev/null 2>&1 || true
+    read -r wall user system rss < <(tail -n 1 "$cache/time.out")
     best=$(awk -v a="$best" -v b="$wall" 'BEGIN {print (b < a) ? b : a}')
+    best_cpu=$(awk -v a="$best_cpu" -v u="$user" -v s="$system" 'BEGIN {b = u + s; print (b < a) ? b : a}')
     peak=$rss
+    local printed
+    printed=$(/usr/bin/time -o "$cache/time.out" -f '%U %S' "$floor" "$dir")
+    read -r user system < <(tail -n 1 "$cache/time.out")
+    floor_s=$(awk -v a="$floor_s" -v b="$(sed -E 's/.* in ([0-9.]+) s/\1/' <<< "$printed")" 'BEGIN {print (b < a) ? b : a}')
+    floor_cpu=$(awk -v a="$floor_cpu" -v u="$user" -v s="$system" 'BEGIN {b = u + s; print (b < a) ? b : a}')
   done
-  local floor_s
-  floor_s=$("$floor" "$dir" | sed -E 's/.* in ([0-9.]+) s/\1/')
-  awk -v label="$label" -v lines="$lines" -v files="$files" -v mb="$mb" -v wall="$best" -v floor="$floor_s" -v rss="$peak" 'BEGIN {
-    printf "%-28s %9d lines %6d files %7.1f MB  %7.3f s  %8.0f files/s %6.1f MB/s  floor %6.3f s (%.2fx)  peak %6.1f MiB\n",
-      label, lines, files, mb, wall, files / wall, mb / wall, floor, wall / floor, rss / 1024 }'
+  awk -v label="$label" -v lines="$lines" -v files="$files" -v mb="$mb" -v wall="$best" -v cpu="$best_cpu" -v floor="$floor_s" -v floor_cpu="$floor_cpu" -v rss="$peak" 'BEGIN {
+    printf "%-20s %8d lines %5d files %5.1f MB  %6.3f s %5.0f files/s %4.1f MB/s  floor %6.3f s (%.2fx)  cpu %6.2f s, floor %6.2f s (%.2fx)  peak %6.1f MiB\n",
+      label, lines, files, mb, wall, files / wall, mb / wall, floor, wall / floor, cpu, floor_cpu, cpu / floor_cpu, rss / 1024 }'
 }
 
 for size in "${sizes[@]}"; do
