@@ -663,9 +663,12 @@ pub type FnId = (usize, usize);
 pub struct CallGraph<'a> {
     files: &'a [(Arc<PathBuf>, Arc<RustFacts>)],
     by_name: HashMap<&'a str, Vec<FnId>>,
-    /// For each file, the files its functions may call: its own package and the workspace
-    /// packages that package depends on (`None`: any).
-    reach: Vec<Option<HashSet<usize>>>,
+    /// For each file, its package: an index into `reach` (`None`: outside every package).
+    file_package: Vec<Option<usize>>,
+    /// For each package, the packages its functions may call: itself and the workspace
+    /// packages it depends on. Kept per package, not per file, so that it stays linear in
+    /// the number of files.
+    reach: Vec<HashSet<usize>>,
     /// For each file, its package's crate name (`accounts_db`).
     crate_names: Vec<Option<String>>,
 }
@@ -685,22 +688,28 @@ impl<'a> CallGraph<'a> {
             .iter()
             .map(|(path, _)| workspace.package_of(path).map(|p| p.name.as_str()))
             .collect();
-        let mut reach = Vec::with_capacity(files.len());
-        for package in &package_of {
-            let Some(package) = package else {
-                reach.push(None);
-                continue;
-            };
-            let packages = dependency_closure(workspace, package);
-            reach.push(Some(
-                package_of
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| p.is_some_and(|p| packages.contains(p)))
-                    .map(|(index, _)| index)
-                    .collect(),
-            ));
-        }
+        let mut packages: Vec<&str> = Vec::new();
+        let mut package_index: HashMap<&str, usize> = HashMap::new();
+        let file_package = package_of
+            .iter()
+            .map(|package| {
+                package.map(|name| {
+                    *package_index.entry(name).or_insert_with(|| {
+                        packages.push(name);
+                        packages.len() - 1
+                    })
+                })
+            })
+            .collect();
+        let reach = packages
+            .iter()
+            .map(|package| {
+                dependency_closure(workspace, package)
+                    .into_iter()
+                    .filter_map(|name| package_index.get(name).copied())
+                    .collect()
+            })
+            .collect();
         let crate_names = package_of
             .iter()
             .map(|package| package.map(|name| name.replace('-', "_")))
@@ -708,6 +717,7 @@ impl<'a> CallGraph<'a> {
         CallGraph {
             files,
             by_name,
+            file_package,
             reach,
             crate_names,
         }
@@ -734,11 +744,15 @@ impl<'a> CallGraph<'a> {
         let Some(candidates) = self.by_name.get(reference.name.as_str()) else {
             return Vec::new();
         };
-        let reach = &self.reach[caller.0];
+        let reach = self.file_package[caller.0].map(|package| &self.reach[package]);
         let found: Vec<FnId> = candidates
             .iter()
             .copied()
-            .filter(|(file, _)| reach.as_ref().is_none_or(|files| files.contains(file)))
+            .filter(|(file, _)| {
+                reach.is_none_or(|packages| {
+                    self.file_package[*file].is_some_and(|package| packages.contains(&package))
+                })
+            })
             .filter(|&id| {
                 let function = self.function(id);
                 match (reference.kind, &reference.owner) {
