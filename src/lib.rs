@@ -107,6 +107,7 @@ fn prepare(
         EXIT_ERROR
     })?;
     config.apply_cli(level_flags).map_err(fail)?;
+    source::set_max_file_mib(config.max_file_mib());
     let mut rules = registry::rules();
     for rule in &mut rules {
         if let Some(options) = config.options.get(rule.meta().id) {

@@ -171,23 +171,149 @@ fn binary_files_are_a_parse_error() {
     }
 }
 
+/// `count` copies of `line`: a big file without a slow loop in a debug build.
+fn repeated(line: &str, count: usize) -> String {
+    line.repeat(count)
+}
+
+/// The `help` of the one `parse-error` finding of `path`.
+fn parse_error_help(out: &Outcome, path: &str) -> String {
+    let json = out.json();
+    let found: Vec<&Value> = json["findings"]
+        .as_array()
+        .expect("`findings` is an array")
+        .iter()
+        .filter(|f| f["path"] == path && f["rule"] == "parse-error")
+        .collect();
+    assert_eq!(found.len(), 1, "{}", out.stdout);
+    found[0]["help"].as_str().expect("a help text").to_string()
+}
+
 #[test]
-fn a_file_over_10_mib_is_a_parse_error() {
+fn a_50_mib_yaml_file_is_reported_not_read() {
     let ws = Workspace::new();
-    let line = b"key: value\n";
-    let size = 10 * 1024 * 1024 + 1;
-    let big: Vec<u8> = line.iter().copied().cycle().take(size).collect();
-    ws.write("big.yaml", &big);
+    // 50 MiB of a valid Kubernetes-looking manifest; past the default limit of 10 MiB it is not
+    // read at all (checking it would take seconds and over a GiB of memory).
+    let line = "    app.kubernetes.io/part-of: shop\n";
+    let big = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels:\n{}",
+        repeated(line, 50 * 1024 * 1024 / line.len())
+    );
+    ws.write("deploy/huge.yaml", &big);
     let out = ws.check();
     out.assert_rest_checked();
-    let error = out.parse_error("big.yaml");
-    assert!(error.message.contains("10 MiB"), "{}", error.message);
-    assert!(error.message.contains("limit"), "{}", error.message);
+    let error = out.parse_error("deploy/huge.yaml");
+    assert_eq!((error.line, error.column), (1, 1), "{error:?}");
+    assert!(
+        error.message.contains("50.0 MiB, over the 10 MiB limit"),
+        "{}",
+        error.message
+    );
+    // It says how to check it after all, and how to silence it.
+    let help = parse_error_help(&out, "deploy/huge.yaml");
+    assert!(help.contains("max-file-mib"), "{help}");
+    assert!(help.contains("exclude"), "{help}");
+    assert_eq!(out.in_file("deploy/huge.yaml").len(), 1, "{}", out.stdout);
+}
+
+#[test]
+fn the_size_limit_is_configurable() {
+    // A file of 1.5 MiB with one finding at its end, and one of 0.5 MiB.
+    let padding = "# padding\n";
+    let tail = "# fitness: ignore[hardcoded-backing-servise] typo\nname: app\n";
+    let big = format!(
+        "{}{tail}",
+        repeated(padding, 3 * 1024 * 1024 / 2 / padding.len())
+    );
+    let small = format!(
+        "{}{tail}",
+        repeated(padding, 1024 * 1024 / 2 / padding.len())
+    );
+    let big_line = big.lines().count() as u64 - 1;
+    let small_line = small.lines().count() as u64 - 1;
+    let unknown_rule_at = |out: &Outcome, path: &str| -> Vec<(u64, u64)> {
+        out.in_file(path)
+            .into_iter()
+            .filter(|f| f.rule == "unknown-rule")
+            .map(|f| (f.line, f.column))
+            .collect()
+    };
+
+    let ws = Workspace::new();
+    ws.write("deploy/big.yaml", &big)
+        .write("deploy/small.yaml", &small)
+        .write("fitness.toml", "max-file-mib = 1\n");
+    let out = ws.check();
+    out.assert_rest_checked();
+    let error = out.parse_error("deploy/big.yaml");
+    assert!(
+        error.message.contains("1.5 MiB, over the 1 MiB limit"),
+        "{}",
+        error.message
+    );
+    assert_eq!(out.in_file("deploy/big.yaml").len(), 1, "{}", out.stdout);
+    assert_eq!(
+        unknown_rule_at(&out, "deploy/small.yaml"),
+        [(small_line, 19)]
+    );
+
+    // Raised above its size, the big file is checked like any other.
+    ws.write("fitness.toml", "max-file-mib = 2\n");
+    let out = ws.check();
+    out.assert_rest_checked();
+    assert_eq!(unknown_rule_at(&out, "deploy/big.yaml"), [(big_line, 19)]);
+    assert_eq!(out.in_file("deploy/big.yaml").len(), 1, "{}", out.stdout);
+
+    // A limit that is not a positive whole number is a configuration error.
+    for bad in ["0", "-1", "\"10 MiB\"", "1.5"] {
+        ws.write("fitness.toml", format!("max-file-mib = {bad}\n"));
+        let out = ws.check();
+        assert_eq!(out.code, 2, "max-file-mib = {bad}\n{}", out.stderr);
+        assert!(out.stderr.contains("max-file-mib"), "{}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    }
+}
+
+/// The check run by a user whom file permissions apply to. Root reads files whatever their
+/// permissions, so as root the binary runs as `nobody` (through `setpriv`); `None` when that
+/// cannot be done here.
+#[cfg(unix)]
+fn check_without_privileges(ws: &Workspace) -> Option<Outcome> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+    let is_root = std::fs::metadata("/proc/self").is_ok_and(|proc| proc.uid() == 0);
+    if !is_root {
+        return Some(ws.check());
+    }
+    // `nobody` must be able to enter the workspace (a temporary directory is private).
+    std::fs::set_permissions(ws.path(), std::fs::Permissions::from_mode(0o755)).ok()?;
+    let binary = env!("CARGO_BIN_EXE_cargo-fitness");
+    let setpriv = |command: &mut Command| {
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups", binary]);
+    };
+    let mut probe = Command::new("setpriv");
+    setpriv(&mut probe);
+    let usable = probe
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !usable {
+        return None;
+    }
+    let mut command = Command::new("setpriv");
+    setpriv(&mut command);
+    command
+        .args(["fitness", "check", ".", "--format", "json"])
+        .current_dir(ws.path())
+        .env("NO_COLOR", "1");
+    Some(run(command))
 }
 
 #[cfg(unix)]
 #[test]
-fn an_unreadable_file_is_a_parse_error() {
+fn unreadable_files_and_directories_are_reported() {
     use std::os::unix::fs::PermissionsExt;
 
     let ws = Workspace::new();
@@ -202,31 +328,36 @@ fn an_unreadable_file_is_a_parse_error() {
     for path in &locked {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o000)).unwrap();
     }
-    let out = ws.check();
+    let out = check_without_privileges(&ws);
     // Restore before asserting, so the directory can be removed whatever happens.
-    let still_readable = std::fs::read(ws.join("src/secret.rs")).is_ok();
     for path in &locked {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    out.assert_rest_checked();
-    if still_readable {
-        // Running as root: permissions do not stop reading; only the no-crash part applies.
-        eprintln!("files stay readable (running as root?): skipping the parse-error assertions");
+    let Some(out) = out else {
+        eprintln!(
+            "skipped: running as root, where permissions do not stop reading, and `setpriv` \
+             cannot run the binary as `nobody` here"
+        );
         return;
-    }
+    };
+    out.assert_rest_checked();
     for path in ["src/secret.rs", "deploy/secret.yaml"] {
         let error = out.parse_error(path);
         assert!(
-            error.message.contains("file not checked"),
+            error.message.contains("file not checked") && error.message.contains("ermission"),
             "{path}: {}",
             error.message
         );
+        assert_eq!(out.in_file(path).len(), 1, "{}", out.stdout);
     }
     assert!(
-        out.stderr.contains("locked"),
+        out.stderr
+            .lines()
+            .any(|line| line.starts_with("warning:") && line.contains("locked")),
         "an unreadable directory gets a warning:\n{}",
         out.stderr
     );
+    assert!(out.in_file("locked/app.yaml").is_empty(), "{}", out.stdout);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,10 +468,90 @@ fn deeply_nested_yaml_and_toml_are_parse_errors() {
             "]".repeat(depth)
         ),
     );
+    // Block style nests as deeply: `- - - … x` on one line, and mappings in flow style.
+    ws.write("deploy/block.yaml", format!("{}x\n", "- ".repeat(depth)));
+    ws.write(
+        "deploy/maps.yaml",
+        format!("a: {}x{}\n", "{b: ".repeat(depth), "}".repeat(depth)),
+    );
     let out = ws.check();
     out.assert_rest_checked();
     out.parse_error("deploy/deep.yaml");
     out.parse_error("tools/deep/Cargo.toml");
+    let error = out.parse_error("deploy/block.yaml");
+    assert!(
+        error.message.contains("nesting deeper than 256 levels"),
+        "{error:?}"
+    );
+    // At the `-` that opens level 257.
+    assert_eq!((error.line, error.column), (1, 2 * 256 + 1), "{error:?}");
+    out.parse_error("deploy/maps.yaml");
+    for path in ["deploy/deep.yaml", "deploy/block.yaml", "deploy/maps.yaml"] {
+        let help = parse_error_help(&out, path);
+        assert!(help.contains("nests too deeply"), "{path}: {help}");
+    }
+}
+
+#[test]
+fn a_deeply_nested_fitness_toml_is_a_configuration_error() {
+    let ws = Workspace::new();
+    let depth = 100_000;
+    ws.write(
+        "fitness.toml",
+        format!("exclude = {}{}\n", "[".repeat(depth), "]".repeat(depth)),
+    );
+    let out = ws.check();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert!(out.stderr.contains("fitness.toml"), "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+}
+
+#[test]
+fn a_billion_laughs_yaml_is_a_parse_error_after_the_documents_before_it() {
+    // Each anchor holds nine aliases of the one before: 9^13 nodes if expanded. The document
+    // before it is checked: its `latest` image is reported.
+    let mut bomb = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..=12 {
+        let alias = format!("*a{}", i - 1);
+        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![alias; 9].join(", ")));
+    }
+    let ws = Workspace::new();
+    ws.write(
+        "deploy/app.yaml",
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n      - name: app\n        image: app:latest\n---\n{bomb}"
+        ),
+    );
+    // Aliases in a compose file go through the same loader.
+    ws.write(
+        "compose.yaml",
+        format!(
+            "services:\n  app:\n    image: app:1\nx-bomb:\n{}",
+            bomb.lines().map(|l| format!("  {l}\n")).collect::<String>()
+        ),
+    );
+    let out = ws.check();
+    out.assert_rest_checked();
+    let error = out.parse_error("deploy/app.yaml");
+    assert!(
+        error.message.contains("expand to more than 1000000 nodes"),
+        "{error:?}"
+    );
+    // At the first alias past the limit: the copies made for `a0` to `a5` (line 18) add up to
+    // more than a million nodes.
+    assert_eq!((error.line, error.column), (18, 9), "{error:?}");
+    let help = parse_error_help(&out, "deploy/app.yaml");
+    assert!(help.contains("billion-laughs"), "{help}");
+    assert!(
+        out.in_file("deploy/app.yaml")
+            .iter()
+            .any(|f| f.rule == "unpinned-image" && (f.line, f.column) == (11, 20)),
+        "the document before the bomb was not checked:\n{}",
+        out.stdout
+    );
+    let error = out.parse_error("compose.yaml");
+    assert!(error.message.contains("expand"), "{error:?}");
 }
 
 #[test]
@@ -373,13 +584,51 @@ fn a_deeply_nested_rust_expression_does_not_crash() {
     let error = out.parse_error("src/generated.rs");
     assert!(error.message.contains("nesting deeper than"), "{error:?}");
 
-    // A long flat chain of operators nests the syntax tree as deeply.
+    // A long flat chain of operators, prefixes or `else if`s nests the syntax tree as deeply,
+    // without brackets: up to 5,000 levels it is checked, past that it is a parse error at the
+    // operator that goes too deep (at 400,000 levels the parser overflowed even a 256 MiB stack).
     let ws = Workspace::new();
     ws.write(
-        "src/generated.rs",
-        format!("pub fn f() -> i32 {{ 1{} }}\n", " + 1".repeat(20_000)),
+        "src/checked.rs",
+        format!("pub fn f() -> i32 {{ 1{} }}\n", " + 1".repeat(4_000)),
     );
-    ws.check().assert_rest_checked();
+    let chains = [
+        (
+            "src/sum.rs",
+            format!("pub fn f() -> i32 {{ 1{} }}\n", " + 1".repeat(400_000)),
+        ),
+        (
+            "src/refs.rs",
+            format!("pub fn f(_: {}u8) {{}}\n", "&".repeat(400_000)),
+        ),
+        (
+            "src/returns.rs",
+            format!("pub fn f() {{ {}1; }}\n", "return ".repeat(400_000)),
+        ),
+        (
+            "src/branches.rs",
+            format!(
+                "pub fn f(a: bool) {{ if a {{}} {}}}\n",
+                "else if a {} ".repeat(10_000)
+            ),
+        ),
+    ];
+    for (path, text) in &chains {
+        ws.write(path, text);
+    }
+    let out = ws.check();
+    out.assert_rest_checked();
+    assert!(out.in_file("src/checked.rs").is_empty(), "{}", out.stdout);
+    for (path, text) in &chains {
+        let error = out.parse_error(path);
+        assert!(
+            error.message.contains("chained deeper than 5000"),
+            "{error:?}"
+        );
+        assert_eq!(error.line, 1);
+        let operator = text.as_bytes()[error.column as usize - 1];
+        assert!(b"+&re{".contains(&operator), "{path}: {error:?}");
+    }
 }
 
 #[test]
@@ -458,6 +707,86 @@ fn a_non_utf8_root_cargo_toml_is_a_parse_error() {
     let out = ws.check();
     out.assert_rest_checked();
     assert_eq!(out.parse_error("Cargo.toml").line, 5);
+}
+
+#[test]
+fn a_cargo_toml_that_cargo_rejects_is_left_to_cargo() {
+    // Valid TOML that cargo refuses: an edition that does not exist, and a member without a
+    // name. That is cargo's to report: a warning with cargo's reason, no finding, and the
+    // packages guessed from the file tree.
+    let ws = Workspace::bare();
+    ws.write(
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2099\"\n\n[workspace]\nmembers = [\"crates/*\"]\n",
+    )
+    .write("src/main.rs", HARDCODED)
+    .write(
+        "crates/worker/Cargo.toml",
+        "[package]\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .write("crates/worker/src/main.rs", HARDCODED)
+    .write(
+        "tests/it.rs",
+        "#[test]\nfn t() {\n    let _ = \"postgres://localhost/test\";\n}\n",
+    );
+    let out = ws.check();
+    out.assert_rest_checked();
+    out.assert_rest_checked_at("crates/worker/src/main.rs");
+    let warnings: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|line| line.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", out.stderr);
+    assert!(
+        warnings[0].contains("cargo metadata failed") && warnings[0].contains("2099"),
+        "{}",
+        warnings[0]
+    );
+    for path in ["Cargo.toml", "crates/worker/Cargo.toml"] {
+        assert!(
+            !out.in_file(path).iter().any(|f| f.rule == "parse-error"),
+            "{path}:\n{}",
+            out.stdout
+        );
+    }
+    // Test code stays test code when packages are guessed.
+    assert!(out.in_file("tests/it.rs").is_empty(), "{}", out.stdout);
+}
+
+#[test]
+fn ten_thousand_empty_files() {
+    // Empty Rust files in a module directory, and empty manifests, .env files and Dockerfiles:
+    // nothing to report in them, and the run stays linear (before a fix, the call graph kept a
+    // set of every file per file: minutes and gigabytes at this size).
+    let ws = Workspace::new();
+    let mut written = 0;
+    for dir in 0..10 {
+        for file in 0..700 {
+            ws.write(&format!("src/generated/m{dir}/f{file}.rs"), "");
+            written += 1;
+        }
+        for file in 0..250 {
+            ws.write(&format!("deploy/d{dir}/f{file}.yaml"), "");
+            written += 1;
+        }
+        for file in 0..25 {
+            ws.write(&format!("env/e{dir}/{file}.env"), "");
+            ws.write(&format!("docker/d{dir}/{file}.Dockerfile"), "");
+            written += 2;
+        }
+    }
+    assert_eq!(written, 10_000);
+    let out = ws.check();
+    out.assert_rest_checked();
+    let json = out.json();
+    assert_eq!(json["summary"]["files"], 10_000 + 3, "{}", json["summary"]);
+    let elsewhere: Vec<Found> = out
+        .findings()
+        .into_iter()
+        .filter(|f| f.path != "src/main.rs")
+        .collect();
+    assert!(elsewhere.is_empty(), "{elsewhere:?}");
 }
 
 #[test]

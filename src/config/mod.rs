@@ -33,6 +33,8 @@ pub struct Config {
     pub ignores: Vec<IgnoreEntry>,
     /// Paths never read (globs relative to the root), from every config file.
     exclude: Vec<String>,
+    /// `max-file-mib`: files larger than this are reported, not read.
+    max_file_mib: Option<u64>,
     /// The config files read, for findings about their entries.
     pub files: Vec<Arc<SourceFile>>,
     /// `[components]`, `[[layers]]`, `[[forbid]]`, `[[only]]`: the declared architecture.
@@ -142,6 +144,19 @@ impl Config {
         globs(&raw.exclude).map_err(|(span, message)| error(span, message, "bad pattern"))?;
         self.exclude
             .extend(raw.exclude.iter().map(|pattern| pattern.get_ref().clone()));
+        if let Some(limit) = &raw.max_file_mib {
+            let mib = u64::try_from(*limit.get_ref())
+                .ok()
+                .filter(|&mib| mib > 0)
+                .ok_or_else(|| {
+                    error(
+                        limit.span().into(),
+                        "`max-file-mib` takes a whole number of MiB, at least 1".into(),
+                        "here",
+                    )
+                })?;
+            self.max_file_mib = Some(mib);
+        }
         let mut by_rule: Vec<(&'static RuleMeta, bool, Level, Span)> = Vec::new();
         for (name, setting) in &raw.rules {
             let rules = registry::select(name.get_ref()).ok_or_else(|| {
@@ -296,6 +311,12 @@ impl Config {
         Ok(())
     }
 
+    /// Files larger than this many MiB are reported, not read.
+    pub fn max_file_mib(&self) -> u64 {
+        self.max_file_mib
+            .unwrap_or(crate::source::DEFAULT_MAX_FILE_MIB)
+    }
+
     /// The `exclude` globs of every config file, matched against paths relative to the root.
     pub fn exclude(&self) -> GlobSet {
         let patterns: Vec<toml::Spanned<String>> = self
@@ -405,6 +426,8 @@ pub fn template() -> String {
          # Levels: \"allow\" (off), \"warn\", \"deny\" (fails the check). A category name sets all its rules.\n\n\
          # Paths never read, relative to the workspace root:\n\
          # exclude = [\"vendor/**\"]\n\n\
+         # Files larger than this many MiB are reported as not checked (default 10):\n\
+         # max-file-mib = 10\n\n\
          [rules]\n",
     );
     let mut by_category: BTreeMap<_, Vec<&RuleMeta>> = BTreeMap::new();

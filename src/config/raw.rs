@@ -14,6 +14,7 @@ use crate::source::SourceFile;
 pub struct RawConfig {
     #[serde(default)]
     pub exclude: Vec<Spanned<String>>,
+    pub max_file_mib: Option<Spanned<i64>>,
     #[serde(default)]
     pub rules: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     #[serde(default)]

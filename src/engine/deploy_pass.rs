@@ -60,7 +60,13 @@ pub fn check(
             format!("{language} does not parse: {}", error.message),
         )
         .label("here")
-        .help("fix the syntax; the documents before this point are still checked");
+        .help(if error.limit {
+            "the document nests too deeply or its aliases expand too far to load safely (a guard \
+             against billion-laughs input); flatten it, or list the file in `exclude` if it is \
+             generated; the documents before this point are still checked"
+        } else {
+            "fix the syntax; the documents before this point are still checked"
+        });
     }
     match view {
         YamlView::Kubernetes(file) => {

@@ -413,7 +413,8 @@ fn unreadable(file: &WorkspaceFile, error: &LoadError) -> FileOutcome {
         }
         LoadError::TooLarge { .. } => (
             Position { line: 1, column: 1 },
-            "exclude it with .gitignore if it is generated",
+            "to check it, raise `max-file-mib` in fitness.toml; if it is generated or vendored, \
+             list it in `exclude`",
         ),
         LoadError::Binary => (
             Position { line: 1, column: 1 },

@@ -644,9 +644,12 @@ pub type FnId = (usize, usize);
 pub struct CallGraph<'a> {
     files: &'a [(Arc<PathBuf>, Arc<RustFacts>)],
     by_name: HashMap<&'a str, Vec<FnId>>,
-    /// For each file, the files its functions may call: its own package and the workspace
-    /// packages that package depends on (`None`: any).
-    reach: Vec<Option<Arc<HashSet<usize>>>>,
+    /// For each file, its package: an index into `reach` (`None`: outside every package).
+    file_package: Vec<Option<usize>>,
+    /// For each package, the packages its functions may call: itself and the workspace
+    /// packages it depends on. Kept per package, not per file, so that it stays linear in
+    /// the number of files.
+    reach: Vec<HashSet<usize>>,
     /// For each file, its package's crate name (`accounts_db`).
     crate_names: Vec<Option<String>>,
 }
@@ -666,29 +669,26 @@ impl<'a> CallGraph<'a> {
             .iter()
             .map(|(path, _)| workspace.package_of(path).map(|p| p.name.as_str()))
             .collect();
-        let mut files_of: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (index, package) in package_of.iter().enumerate() {
-            if let Some(package) = package {
-                files_of.entry(package).or_default().push(index);
-            }
-        }
-        let mut reach_of: HashMap<&str, Arc<HashSet<usize>>> = HashMap::new();
-        let reach = package_of
+        let mut packages: Vec<&str> = Vec::new();
+        let mut package_index: HashMap<&str, usize> = HashMap::new();
+        let file_package = package_of
             .iter()
             .map(|package| {
-                let package = (*package)?;
-                let files = reach_of.entry(package).or_insert_with(|| {
-                    let packages = dependency_closure(workspace, package);
-                    Arc::new(
-                        packages
-                            .iter()
-                            .filter_map(|name| files_of.get(name))
-                            .flatten()
-                            .copied()
-                            .collect(),
-                    )
-                });
-                Some(files.clone())
+                package.map(|name| {
+                    *package_index.entry(name).or_insert_with(|| {
+                        packages.push(name);
+                        packages.len() - 1
+                    })
+                })
+            })
+            .collect();
+        let reach = packages
+            .iter()
+            .map(|package| {
+                dependency_closure(workspace, package)
+                    .into_iter()
+                    .filter_map(|name| package_index.get(name).copied())
+                    .collect()
             })
             .collect();
         let crate_names = package_of
@@ -698,6 +698,7 @@ impl<'a> CallGraph<'a> {
         CallGraph {
             files,
             by_name,
+            file_package,
             reach,
             crate_names,
         }
@@ -724,11 +725,15 @@ impl<'a> CallGraph<'a> {
         let Some(candidates) = self.by_name.get(reference.name.as_str()) else {
             return Vec::new();
         };
-        let reach = &self.reach[caller.0];
+        let reach = self.file_package[caller.0].map(|package| &self.reach[package]);
         let found: Vec<FnId> = candidates
             .iter()
             .copied()
-            .filter(|(file, _)| reach.as_ref().is_none_or(|files| files.contains(file)))
+            .filter(|(file, _)| {
+                reach.is_none_or(|packages| {
+                    self.file_package[*file].is_some_and(|package| packages.contains(&package))
+                })
+            })
             .filter(|&id| {
                 let function = self.function(id);
                 match (reference.kind, &reference.owner) {

@@ -256,6 +256,7 @@ impl ConfigProblem {
 /// The configuration of the workspace at `root` and its configured rules.
 fn load(root: &Path) -> Result<(Config, Vec<Box<dyn Rule>>), ConfigProblem> {
     let config = Config::load(root, None).map_err(|error| ConfigProblem::of(&error))?;
+    crate::source::set_max_file_mib(config.max_file_mib());
     let mut rules = registry::rules();
     for rule in &mut rules {
         if let Some(options) = config.options.get(rule.meta().id) {

@@ -100,7 +100,7 @@ fn starts_token(bytes: &[u8], i: usize) -> bool {
     i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')
 }
 
-fn block_comment_end(bytes: &[u8], start: usize) -> usize {
+pub(crate) fn block_comment_end(bytes: &[u8], start: usize) -> usize {
     let mut depth = 0usize;
     let mut i = start;
     while i + 1 < bytes.len() {
@@ -121,7 +121,7 @@ fn block_comment_end(bytes: &[u8], start: usize) -> usize {
 }
 
 /// The offset after the closing quote of a string whose body starts at `i`.
-fn string_end(bytes: &[u8], mut i: usize) -> usize {
+pub(crate) fn string_end(bytes: &[u8], mut i: usize) -> usize {
     while i < bytes.len() {
         match bytes[i] {
             b'\\' => i += 2,
@@ -134,7 +134,7 @@ fn string_end(bytes: &[u8], mut i: usize) -> usize {
 
 /// `r"…"`, `r#"…"#`, `b"…"`, `br"…"`, `c"…"`, `b'x'`: the offset after the literal, or
 /// `None` when the letters start an identifier.
-fn prefixed_literal_end(bytes: &[u8], start: usize) -> Option<usize> {
+pub(crate) fn prefixed_literal_end(bytes: &[u8], start: usize) -> Option<usize> {
     let mut i = start;
     if matches!(bytes[i], b'b' | b'c') {
         i += 1;
@@ -172,7 +172,7 @@ fn prefixed_literal_end(bytes: &[u8], start: usize) -> Option<usize> {
 }
 
 /// `'x'`, `'\n'` and `'\u{1F600}'` are characters; `'a` is a lifetime or label.
-fn char_or_lifetime_end(bytes: &[u8], quote: usize) -> usize {
+pub(crate) fn char_or_lifetime_end(bytes: &[u8], quote: usize) -> usize {
     let i = quote + 1;
     if bytes.get(i) == Some(&b'\\') {
         let mut j = i + 2;

@@ -7,6 +7,7 @@
 //! absent, never as an error (the API server would reject it; this linter only reports what it
 //! understands).
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -94,17 +95,21 @@ impl KubernetesFile {
     /// Every object, kustomize patches included. Rules that judge what an object *says* (a
     /// literal secret, an image) read these.
     pub fn all_objects(&self) -> impl Iterator<Item = Object<'_>> {
-        self.objects.iter().filter_map(move |&(document, item)| {
-            let node = &self.documents[document];
-            let node = match item {
-                Some(item) => node.get("items")?.as_seq()?.get(item)?,
-                None => node,
-            };
-            Some(Object {
-                file: self,
-                node,
-                patch: self.patch_file || node.get("$patch").is_some(),
-            })
+        (0..self.objects.len()).filter_map(|index| self.object(index))
+    }
+
+    /// The object at `index` of [`KubernetesFile::all_objects`].
+    fn object(&self, index: usize) -> Option<Object<'_>> {
+        let (document, item) = *self.objects.get(index)?;
+        let node = &self.documents[document];
+        let node = match item {
+            Some(item) => node.get("items")?.as_seq()?.get(item)?,
+            None => node,
+        };
+        Some(Object {
+            file: self,
+            node,
+            patch: self.patch_file || node.get("$patch").is_some(),
         })
     }
 
@@ -1055,11 +1060,55 @@ impl JsonPatch {
 pub struct Cluster {
     files: Vec<Arc<KubernetesFile>>,
     overlays: Overlays,
+    /// Complete objects by kind, as (file, object of the file): a workload's Services,
+    /// autoscalers, claims and limit ranges are found without scanning every object, so a
+    /// run stays linear in the number of objects.
+    by_kind: HashMap<String, Vec<(usize, usize)>>,
+    /// Kustomize patch objects by kind and name.
+    patches: HashMap<(String, String), Vec<(usize, usize)>>,
 }
 
 impl Cluster {
     pub fn new(files: Vec<Arc<KubernetesFile>>, overlays: Overlays) -> Cluster {
-        Cluster { files, overlays }
+        let mut by_kind: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut patches: HashMap<(String, String), Vec<(usize, usize)>> = HashMap::new();
+        for (file_index, file) in files.iter().enumerate() {
+            for index in 0..file.objects.len() {
+                let Some(object) = file.object(index) else {
+                    continue;
+                };
+                let kind = object.kind().to_string();
+                if object.is_patch() {
+                    let name = object.name().to_string();
+                    patches
+                        .entry((kind, name))
+                        .or_default()
+                        .push((file_index, index));
+                } else {
+                    by_kind.entry(kind).or_default().push((file_index, index));
+                }
+            }
+        }
+        Cluster {
+            files,
+            overlays,
+            by_kind,
+            patches,
+        }
+    }
+
+    /// Complete objects of the given kinds, in file order.
+    fn objects_of_kind(&self, kinds: &[&str]) -> impl Iterator<Item = Object<'_>> {
+        let mut places: Vec<(usize, usize)> = kinds
+            .iter()
+            .filter_map(|kind| self.by_kind.get(*kind))
+            .flatten()
+            .copied()
+            .collect();
+        places.sort_unstable();
+        places
+            .into_iter()
+            .filter_map(|(file, index)| self.files[file].object(index))
     }
 
     pub fn files(&self) -> &[Arc<KubernetesFile>] {
@@ -1078,7 +1127,7 @@ impl Cluster {
 
     /// Services that select the pods of `workload`.
     pub fn services_selecting(&self, workload: &Workload<'_>) -> Vec<Service<'_>> {
-        self.objects()
+        self.objects_of_kind(&["Service"])
             .filter_map(|o| o.service())
             .filter(|service| service.selects(workload))
             .collect()
@@ -1086,7 +1135,7 @@ impl Cluster {
 
     /// Autoscalers whose target is `object`.
     pub fn autoscalers_of(&self, object: &Object<'_>) -> Vec<Autoscaler<'_>> {
-        self.objects()
+        self.objects_of_kind(&["HorizontalPodAutoscaler", "ScaledObject"])
             .filter_map(|o| o.autoscaler())
             .filter(|autoscaler| autoscaler.targets(object))
             .collect()
@@ -1094,15 +1143,15 @@ impl Cluster {
 
     /// The PersistentVolumeClaim named `name` in the namespace of `near`.
     pub fn claim(&self, name: &str, near: &Object<'_>) -> Option<Object<'_>> {
-        self.objects()
-            .find(|o| o.is("PersistentVolumeClaim") && o.name() == name && same_namespace(o, near))
+        self.objects_of_kind(&["PersistentVolumeClaim"])
+            .find(|o| o.name() == name && same_namespace(o, near))
     }
 
     /// LimitRanges of `object`'s namespace: the same one written on both, or none on
     /// either (a default written on one object says nothing about objects elsewhere).
     pub fn limit_ranges(&self, near: &Object<'_>) -> Vec<Object<'_>> {
-        self.objects()
-            .filter(|o| o.is("LimitRange") && o.namespace() == near.namespace())
+        self.objects_of_kind(&["LimitRange"])
+            .filter(|o| o.namespace() == near.namespace())
             .collect()
     }
 
@@ -1113,13 +1162,20 @@ impl Cluster {
             node.get("kind").and_then(Node::as_str) == Some(object.kind())
                 && node.path(&["metadata", "name"]).and_then(Node::as_str) == Some(object.name())
         };
-        self.files
-            .iter()
-            .flat_map(|file| file.all_objects())
-            .filter(|o| o.is_patch())
+        let key = (object.kind().to_string(), object.name().to_string());
+        self.patches
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .filter_map(|&(file, index)| self.files[file].object(index))
             .map(|o| o.node)
-            .chain(self.overlays.inline_patches.iter())
             .filter(|node| same(node))
+            .chain(
+                self.overlays
+                    .inline_patches
+                    .iter()
+                    .filter(|node| same(node)),
+            )
             .collect()
     }
 

@@ -16,12 +16,25 @@ pub mod yaml;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::diagnostic::{Location, Position, Span};
 use line_index::LineIndex;
 
-/// Files larger than this are not read; they are reported instead.
-pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+/// Files larger than this many MiB are not read, but reported, unless the configuration's
+/// `max-file-mib` says otherwise. A 10 MiB Kubernetes manifest already takes about 3 s and
+/// 300 MiB of memory to check (README: "Performance and robustness").
+pub const DEFAULT_MAX_FILE_MIB: u64 = 10;
+
+const MIB: u64 = 1024 * 1024;
+
+/// The size limit of this run, in MiB.
+static MAX_FILE_MIB: AtomicU64 = AtomicU64::new(DEFAULT_MAX_FILE_MIB);
+
+/// Sets the size limit for the files read from now on (the configuration's `max-file-mib`).
+pub fn set_max_file_mib(mib: u64) {
+    MAX_FILE_MIB.store(mib, Ordering::Relaxed);
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FileKind {
@@ -90,7 +103,7 @@ pub struct SourceFile {
 /// Why a file could not be read as text.
 #[derive(Debug)]
 pub enum LoadError {
-    TooLarge { bytes: u64 },
+    TooLarge { bytes: u64, limit_mib: u64 },
     Binary,
     NotUtf8 { valid_up_to: usize, prefix: String },
     Io(std::io::Error),
@@ -99,10 +112,9 @@ pub enum LoadError {
 impl LoadError {
     pub fn message(&self) -> String {
         match self {
-            LoadError::TooLarge { bytes } => format!(
-                "file not checked: it is {:.1} MiB, over the {} MiB limit",
-                *bytes as f64 / (1024.0 * 1024.0),
-                MAX_FILE_BYTES / (1024 * 1024)
+            LoadError::TooLarge { bytes, limit_mib } => format!(
+                "file not checked: it is {:.1} MiB, over the {limit_mib} MiB limit",
+                *bytes as f64 / MIB as f64,
             ),
             LoadError::Binary => "file not checked: it looks binary (it holds NUL bytes)".into(),
             LoadError::NotUtf8 { .. } => "file not checked: it is not valid UTF-8".into(),
@@ -129,9 +141,11 @@ impl SourceFile {
         kind: FileKind,
     ) -> Result<Self, LoadError> {
         let metadata = std::fs::metadata(absolute_path).map_err(LoadError::Io)?;
-        if metadata.len() > MAX_FILE_BYTES {
+        let limit_mib = MAX_FILE_MIB.load(Ordering::Relaxed);
+        if metadata.len() > limit_mib.saturating_mul(MIB) {
             return Err(LoadError::TooLarge {
                 bytes: metadata.len(),
+                limit_mib,
             });
         }
         let bytes = std::fs::read(absolute_path).map_err(LoadError::Io)?;

@@ -10,8 +10,8 @@ use syn::visit::Visit;
 use syn::{Attribute, Expr, Item, Macro, Meta};
 
 use crate::diagnostic::Span;
-use crate::source::SourceFile;
 use crate::source::edges::{self, first_token, last_token};
+use crate::source::{SourceFile, comments};
 
 /// What a file is for, judged from where it sits in its package.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,6 +110,14 @@ impl<'s> RustFile<'s> {
             return Err(RustParseError {
                 span: Span::new(base + offset, base + offset + 1),
                 message: format!("nesting deeper than {MAX_NESTING} levels is not checked"),
+            });
+        }
+        if let Some(offset) = too_long_chain(&text[base..]) {
+            return Err(RustParseError {
+                span: Span::new(base + offset, base + offset + 1),
+                message: format!(
+                    "an expression or type chained deeper than {MAX_CHAIN} levels is not checked"
+                ),
             });
         }
         let syntax = syn::parse_str::<syn::File>(&text[base..]).map_err(|error| {
@@ -378,6 +386,129 @@ fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
+/// Operators, `as`, `else` and prefixes such as `return`, `&` or `*const` chained in one
+/// expression or type nest the syntax tree one level each, with no bracket to show it
+/// (`a + b + …`, `if … else if …`, `&&&&T`). Past this many levels, brackets included, a file
+/// is not parsed: the parser and every walk recurse once per level.
+pub const MAX_CHAIN: usize = 5_000;
+
+/// Keywords that nest the syntax tree when chained.
+const CHAIN_KEYWORDS: &[&[u8]] = &[
+    b"as", b"else", b"return", b"break", b"yield", b"move", b"box", b"dyn", b"impl",
+];
+
+/// Where the syntax tree may first nest deeper than `MAX_CHAIN`. Each open bracket is a level,
+/// and so is each operator character or chaining keyword since the last `,`, `;` or `=>` of its
+/// bracket, or since a block that `else` does not follow. Comments, strings and character
+/// literals are skipped.
+fn too_long_chain(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    // For each open bracket (the file first): the operators since its last separator, and
+    // whether it is a block.
+    let mut levels: Vec<(usize, bool)> = vec![(0, false)];
+    let mut depth = 0usize;
+    let mut after_block = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        let mut chains = false;
+        let mut separates = false;
+        let start = i;
+        match byte {
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(bytes.len(), |end| i + end);
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = comments::block_comment_end(bytes, i);
+                continue;
+            }
+            b'"' => i = comments::string_end(bytes, i + 1),
+            b'\'' => i = comments::char_or_lifetime_end(bytes, i),
+            b'0'..=b'9' => {
+                i += 1;
+                while i < bytes.len()
+                    && (is_word(bytes[i])
+                        || bytes[i] == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+                {
+                    i += 1;
+                }
+            }
+            _ if is_word(byte) => {
+                let literal = matches!(byte, b'r' | b'b' | b'c')
+                    .then(|| comments::prefixed_literal_end(bytes, i))
+                    .flatten();
+                if let Some(end) = literal {
+                    i = end;
+                } else {
+                    while i < bytes.len() && is_word(bytes[i]) {
+                        i += 1;
+                    }
+                    let word = &bytes[start..i];
+                    chains = CHAIN_KEYWORDS.contains(&word);
+                    if after_block && word == b"else" {
+                        after_block = false;
+                    }
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                i += 1;
+                if after_block {
+                    let run = std::mem::take(&mut levels.last_mut().expect("the file level").0);
+                    depth -= run;
+                    after_block = false;
+                }
+                levels.push((0, byte == b'{'));
+                depth += 1;
+                if depth > MAX_CHAIN {
+                    return Some(start);
+                }
+                continue;
+            }
+            b')' | b']' | b'}' => {
+                i += 1;
+                if levels.len() > 1 {
+                    let (run, block) = levels.pop().expect("an open bracket");
+                    depth -= run + 1;
+                    after_block = block;
+                }
+                continue;
+            }
+            b',' | b';' => {
+                i += 1;
+                separates = true;
+            }
+            b'=' if bytes.get(i + 1) == Some(&b'>') => {
+                i += 2;
+                separates = true;
+            }
+            b':' | b'#' | b'$' | b'@' | b'\\' => i += 1,
+            _ => {
+                i += 1;
+                chains = true;
+            }
+        }
+        let level = levels.last_mut().expect("the file level");
+        if separates || after_block {
+            depth -= std::mem::take(&mut level.0);
+            after_block = false;
+        }
+        if chains {
+            level.0 += 1;
+            depth += 1;
+            if depth > MAX_CHAIN {
+                return Some(start);
+            }
+        }
+    }
+    None
+}
+
 /// Test code by attribute: `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[cfg(test)]`…
 pub fn is_test_code(attrs: &[Attribute]) -> bool {
     attrs.iter().any(|attr| {
@@ -606,6 +737,69 @@ mod tests {
         let mut find = Find(file, Vec::new());
         find.visit_file(&file.syntax);
         find.1.remove(0)
+    }
+
+    #[test]
+    fn long_chains_are_refused_before_parsing() {
+        let over = MAX_CHAIN + 1;
+        let sum = format!("fn f() -> u8 {{ 1{} }}\n", " + 1".repeat(over));
+        // At the operator that goes one level too deep.
+        let at = too_long_chain(&sum).expect("a chain of sums");
+        assert_eq!(&sum[at..at + 1], "+");
+        // `->` and the body's brace are three levels.
+        assert_eq!(sum[..at].matches('+').count(), MAX_CHAIN - 3);
+        let cases = [
+            format!("fn f() {{ if a {{}} {} }}", "else if a {} ".repeat(over)),
+            format!("type T = {}u8;", "*const ".repeat(over)),
+            format!("fn f(x: {}u8) {{}}", "&".repeat(over)),
+            format!("fn f() {{ {}1; }}", "return ".repeat(over)),
+            format!("fn f() {{ let _ = vec![a{}]; }}", ".b()".repeat(over)),
+            format!("fn f() {{ x{} }}", " as u8".repeat(over)),
+        ];
+        for text in &cases {
+            assert!(too_long_chain(text).is_some(), "{}", &text[..40]);
+        }
+        let file = source(&sum);
+        let error = RustFile::parse(&file, CodeRole::Production)
+            .err()
+            .expect("a parse error");
+        assert!(
+            error.message.contains("chained deeper than"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn long_flat_code_is_not_a_chain() {
+        let many = MAX_CHAIN * 3;
+        let cases = [
+            // Separated by commas and semicolons.
+            format!("const A: [u8; {many}] = [{}];", "1 + 1, ".repeat(many)),
+            format!("fn f() {{ {} }}", "x.f(a + b);".repeat(many)),
+            // Items and statements that end in a block.
+            "fn f() -> Result<Vec<u8>, E> { a + b }\n".repeat(many),
+            format!(
+                "fn f() {{ {} }}",
+                "if a + b {} else {} for x in y.z() {}".repeat(many)
+            ),
+            format!(
+                "fn f() {{ match x {{ {} }} }}",
+                "A => a + b, B => { c } ".repeat(many)
+            ),
+            // Operators inside comments, strings and character literals.
+            format!("// {}\nfn f() {{}}", "a + ".repeat(many)),
+            format!("/* /* {} */ */ fn f() {{}}", "a + ".repeat(many)),
+            format!("const S: &str = \"{}\\\" + \";", "a + ".repeat(many)),
+            format!("const S: &str = r#\"\"{}\"#;", "a + ".repeat(many)),
+            format!(
+                "fn f<'a>() {{ {} }}",
+                "let _ = '\\'' ; let _ = '+';".repeat(many)
+            ),
+        ];
+        for text in &cases {
+            assert_eq!(too_long_chain(text), None, "{}", &text[..60]);
+        }
     }
 
     #[test]

@@ -67,6 +67,8 @@ pub struct YamlError {
     pub message: String,
     /// Byte range of the problem in the source (often one character, empty at end of input).
     pub span: Range<usize>,
+    /// A safety limit stopped loading (nesting, alias expansion): the text may be valid YAML.
+    pub limit: bool,
 }
 
 /// How a node was written.
@@ -262,6 +264,7 @@ pub fn load_with(text: &str, options: LoadOptions) -> YamlFile {
         builder.errors.push(YamlError {
             message: "internal error in the YAML parser".to_string(),
             span: 0..0,
+            limit: false,
         });
     }
     YamlFile {
@@ -452,6 +455,8 @@ impl<'t> Builder<'t> {
         YamlError {
             message: error.info().to_string(),
             span: start..end,
+            // The parser's own nesting limit.
+            limit: error.info().contains("recursion limit"),
         }
     }
 
@@ -494,7 +499,7 @@ impl<'t> Builder<'t> {
                     ));
                 };
                 if self.stack.len() + anchored.height > self.options.max_depth {
-                    return Err(error_at(
+                    return Err(limit_at(
                         format!(
                             "alias expands deeper than {} levels of nesting",
                             self.options.max_depth
@@ -504,7 +509,7 @@ impl<'t> Builder<'t> {
                 }
                 let (size, height) = (anchored.size, anchored.height);
                 if self.copied.saturating_add(size) > self.options.max_alias_nodes {
-                    return Err(error_at(
+                    return Err(limit_at(
                         format!(
                             "aliases expand to more than {} nodes",
                             self.options.max_alias_nodes
@@ -538,7 +543,7 @@ impl<'t> Builder<'t> {
         end: usize,
     ) -> Result<(), YamlError> {
         if self.stack.len() >= self.options.max_depth {
-            return Err(error_at(
+            return Err(limit_at(
                 format!("nesting deeper than {} levels", self.options.max_depth),
                 start..end,
             ));
@@ -639,7 +644,7 @@ impl<'t> Builder<'t> {
     ) -> Result<(), YamlError> {
         if anchor != 0 {
             if self.copied.saturating_add(size) > self.options.max_alias_nodes {
-                return Err(error_at(
+                return Err(limit_at(
                     format!(
                         "anchors and aliases expand to more than {} nodes",
                         self.options.max_alias_nodes
@@ -738,7 +743,19 @@ impl<'t> Builder<'t> {
 }
 
 fn error_at(message: String, span: Range<usize>) -> YamlError {
-    YamlError { message, span }
+    YamlError {
+        message,
+        span,
+        limit: false,
+    }
+}
+
+fn limit_at(message: String, span: Range<usize>) -> YamlError {
+    YamlError {
+        message,
+        span,
+        limit: true,
+    }
 }
 
 /// The tag as written, with the `!!` shorthand expanded: `tag:yaml.org,2002:str`, `!Ref`, `!`.
@@ -1795,6 +1812,7 @@ words: hello world
         assert!(file.documents.is_empty());
         assert_eq!(file.errors.len(), 1, "{:?}", file.errors);
         assert!(file.errors[0].message.contains("expand"));
+        assert!(file.errors[0].limit);
         assert!(text[file.errors[0].span.clone()].contains("*a"));
         check_spans(&text, &file);
 
@@ -1816,6 +1834,7 @@ words: hello world
         assert_eq!(file.errors.len(), 1);
         // The parser itself allows at most 255 levels of flow nesting.
         assert!(file.errors[0].span.start <= DEFAULT_MAX_DEPTH);
+        assert!(file.errors[0].limit, "{:?}", file.errors);
 
         let maps = format!("{}1{}", "{a: ".repeat(depth), "}".repeat(depth));
         let file = load(&maps);
@@ -1838,6 +1857,7 @@ words: hello world
             line_col(&block, file.errors[0].span.start).0,
             DEFAULT_MAX_DEPTH + 1
         );
+        assert!(file.errors[0].limit);
 
         let options = LoadOptions {
             max_depth: 3,
@@ -1886,6 +1906,7 @@ words: hello world
         assert_eq!(file.errors.len(), 1);
         let error = &file.errors[0];
         assert!(!error.message.is_empty());
+        assert!(!error.limit, "a syntax error, not a limit");
         assert!(error.span.start >= text.find("name").unwrap());
         check_spans(text, &file);
 
