@@ -1312,13 +1312,23 @@ pub fn listeners<'c, 'a>(service: &Service<'a>, cx: &'c WorkspaceContext<'a>) ->
                 from_arguments: false,
             };
             if let Origin::Config { field } = &address.port.origin
-                && let Some((part, arguments)) = field_port(field, &files)
+                && let Some((part, arguments)) = field_part(
+                    field,
+                    &files,
+                    |setting| &setting.port,
+                    |default| default.trim().parse().ok(),
+                )
             {
                 listener.port = part;
                 listener.from_arguments |= arguments;
             }
             if let Origin::Config { field } = &address.host.origin
-                && let Some((part, arguments)) = field_host(field, &files)
+                && let Some((part, arguments)) = field_part(
+                    field,
+                    &files,
+                    |setting| &setting.host,
+                    |default| Some(default.to_string()),
+                )
             {
                 listener.host = part;
                 listener.from_arguments |= arguments;
@@ -1371,24 +1381,28 @@ fn layers_environment(files: &[(&Path, &crate::facts::RustFacts)]) -> bool {
     })
 }
 
-/// The one way the service's code fills the struct field `field` with a port: a struct
-/// literal that reads an env var (`port: env::var("PORT")….unwrap_or(8080)`) or a clap/envy
-/// field reading one. `None` when there is none, or several that disagree, or when the code
-/// layers the environment over its configuration by prefix. A literal in a struct literal is
-/// not taken: it is most often the `Default` of a configuration that a file or the
-/// environment overrides.
-fn field_port(
+/// The one way the service's code fills the struct field `field` with a port or host: a
+/// struct literal that reads an env var (`port: env::var("PORT")….unwrap_or(8080)`) or a
+/// clap/envy field reading one. `None` when there is none, or several that disagree, or when the
+/// code layers the environment over its configuration by prefix. A literal in a struct literal
+/// is not taken: it is most often the `Default` of a configuration that a file or the
+/// environment overrides. `part` picks the port or the host of a struct-literal setting, and
+/// `value` reads a clap/envy default as one.
+fn field_part<T: PartialEq + Clone>(
     field: &str,
     files: &[(&Path, &crate::facts::RustFacts)],
-) -> Option<(Part<u16>, bool)> {
+    part: impl Fn(&crate::facts::listen::FieldSetting) -> &Part<T>,
+    value: impl Fn(&str) -> Option<T>,
+) -> Option<(Part<T>, bool)> {
     if layers_environment(files) {
         return None;
     }
-    let mut candidates: Vec<(Part<u16>, bool)> = Vec::new();
+    let mut candidates: Vec<(Part<T>, bool)> = Vec::new();
     for (_, facts) in files {
         for setting in facts.listen_fields.iter().filter(|s| s.field == field) {
-            match setting.port.origin {
-                Origin::Env { .. } => candidates.push((setting.port.clone(), false)),
+            let setting = part(setting);
+            match setting.origin {
+                Origin::Env { .. } => candidates.push((setting.clone(), false)),
                 // Another way of filling the field: the tool cannot tell which one holds.
                 _ => return None,
             }
@@ -1407,46 +1421,7 @@ fn field_port(
                     origin: Origin::Env {
                         var: Some(name.clone()),
                     },
-                    value: read.default.as_deref().and_then(|d| d.trim().parse().ok()),
-                    value_span: read.fallback,
-                },
-                read.kind == ReadKind::Clap,
-            ));
-        }
-    }
-    unique(candidates)
-}
-
-fn field_host(
-    field: &str,
-    files: &[(&Path, &crate::facts::RustFacts)],
-) -> Option<(Part<String>, bool)> {
-    if layers_environment(files) {
-        return None;
-    }
-    let mut candidates: Vec<(Part<String>, bool)> = Vec::new();
-    for (_, facts) in files {
-        for setting in facts.listen_fields.iter().filter(|s| s.field == field) {
-            match setting.host.origin {
-                Origin::Env { .. } => candidates.push((setting.host.clone(), false)),
-                _ => return None,
-            }
-        }
-        for read in facts
-            .env
-            .reads
-            .iter()
-            .filter(|r| r.field.as_deref() == Some(field))
-        {
-            let (Some(name), ReadKind::Clap | ReadKind::Envy) = (&read.name, read.kind) else {
-                continue;
-            };
-            candidates.push((
-                Part {
-                    origin: Origin::Env {
-                        var: Some(name.clone()),
-                    },
-                    value: read.default.clone(),
+                    value: read.default.as_deref().and_then(&value),
                     value_span: read.fallback,
                 },
                 read.kind == ReadKind::Clap,
